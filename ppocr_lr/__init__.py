@@ -1,0 +1,39 @@
+"""ppocr_lr: PaddleOCR's learning-rate schedules and optimizer builder, exact and resumable.
+
+A drop-in for PaddleOCR's ``ppocr.optimizer``::
+
+    from ppocr_lr import build_lr_scheduler, build_optimizer
+    lr = build_lr_scheduler({"name": "Cosine", "learning_rate": 0.001, "warmup_epoch": 5},
+                            epochs=500, step_each_epoch=1200)
+    optimizer, lr = build_optimizer(config["Optimizer"], epochs=500, step_each_epoch=1200,
+                                    model=model)
+
+Where things live: the formulas as pure functions of the step in
+:mod:`ppocr_lr.functions`; the Paddle adapter (step counter, warm-up, state) in
+:mod:`ppocr_lr.scheduler`; YAML keys in :mod:`ppocr_lr.params`; the registry in
+:mod:`ppocr_lr.registry`; the named schedules in :mod:`ppocr_lr.paddleocr` and
+:mod:`ppocr_lr.classic`; the optimizer builder in :mod:`ppocr_lr.optimizer`.
+"""
+
+from . import classic, functions, paddleocr  # noqa: F401  (registers the schedules)
+from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime, LinearCosine,
+                      NaturalExp, NoisyLinearCosine, Polynomial)
+from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
+from .optimizer import build_optimizer
+from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear,
+                        LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
+                        TwoStepCosine)
+from .params import Param
+from .registry import available_schedulers, build_lr_scheduler, register_scheduler
+from .scheduler import LRSchedule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "build_lr_scheduler", "build_optimizer", "register_scheduler", "available_schedulers",
+    "LRSchedule", "Param", "ConfigValueError", "ConfigTypeError", "ConfigWarning",
+    "Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
+    "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
+    "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
+    "CosineRestarts", "LinearCosine", "NoisyLinearCosine",
+]

@@ -1,0 +1,149 @@
+"""The classic fixed decays of the source article (TensorFlow 1.x's ``*_decay``).
+
+Notation: ``s`` = steps since the warm-up ended, ``D`` = ``decay_steps``,
+``p = s / D`` (``floor(s / D)`` with ``staircase``), ``lr0`` = ``learning_rate``.  A
+duration is written ``<x>_steps`` or ``<x>_epochs`` (``round(epochs * spe)`` steps); left
+out, it is the whole run.  Each takes the warm-up keys of
+:class:`~ppocr_lr.scheduler.LRSchedule`; the warm-up climbs to the decay's value at its
+step 0, so the hand-over is continuous.
+"""
+
+from __future__ import annotations
+
+from . import functions as F
+from .paddleocr import LEARNING_RATE, POSITIVE, RATE
+from .params import REQUIRED, Flag, Integer, Number, Param, duration
+from .registry import register_scheduler
+from .scheduler import LRSchedule
+
+DECAY = duration("decay", "length of one decay period (default: the whole run)")
+STAIRCASE = Param("staircase", Flag(), False, "decay in whole periods (floor(s / D))")
+ALPHA = Param("alpha", Number(0.0, 1.0), 0.0, "floor, as a fraction of learning_rate")
+
+
+class _RateDecay(LRSchedule):
+    """The three decays of ``p``; subclasses set ``kind``."""
+
+    kind = ""
+    params = (LEARNING_RATE,
+              Param("decay_rate", RATE, None, "how fast the rate falls per period"),
+              DECAY, STAIRCASE)
+
+    def decay(self, p, run_steps):
+        return F.ExponentialFamily(self.kind, p.learning_rate, p.decay_rate,
+                                   p.decay_steps or run_steps, p.staircase)
+
+
+@register_scheduler("Exponential")
+class Exponential(_RateDecay):
+    """``lr0 * decay_rate ** p``.  Past the end: keeps decaying."""
+
+    kind = "exponential"
+    params = (LEARNING_RATE,
+              Param("decay_rate", POSITIVE, REQUIRED,
+                    "factor per period (< 1 decays)"),
+              DECAY, STAIRCASE)
+
+
+@register_scheduler("NaturalExp")
+class NaturalExp(_RateDecay):
+    """``lr0 * exp(-decay_rate * p)``.  Past the end: keeps decaying."""
+
+    kind = "natural_exp"
+    params = (LEARNING_RATE,
+              Param("decay_rate", RATE, REQUIRED, "exponent per period"),
+              DECAY, STAIRCASE)
+
+
+@register_scheduler("InverseTime")
+class InverseTime(_RateDecay):
+    """``lr0 / (1 + decay_rate * p)``.  Past the end: keeps decaying."""
+
+    kind = "inverse_time"
+    params = NaturalExp.params
+
+
+@register_scheduler("Polynomial")
+class Polynomial(LRSchedule):
+    """Without ``cycle``: ``(lr0 - end_lr) * (1 - min(s, D) / D) ** power + end_lr``
+    (``end_lr`` after ``D``).  With ``cycle``: ``D`` grows to ``D * ceil(s / D)`` (``D``
+    at ``s = 0``), so the rate jumps back up at every multiple of ``D``."""
+
+    params = (LEARNING_RATE,
+              Param("end_lr", RATE, 0.0001, "learning rate at the end of each period"),
+              Param("power", POSITIVE, 1.0, "exponent; 1 is a straight line"),
+              Param("cycle", Flag(), False, "restart the decay after each period"),
+              DECAY)
+
+    def decay(self, p, run_steps):
+        return F.Polynomial(p.learning_rate, p.decay_steps or run_steps, p.end_lr, p.power,
+                            p.cycle)
+
+
+@register_scheduler("CosineDecay")
+class CosineDecay(LRSchedule):
+    """``lr0 * ((1 - alpha) * c + alpha)``, ``c = (1 + cos(pi * min(s, D) / D)) / 2``.
+    Past ``D``: ``alpha * lr0``."""
+
+    params = (LEARNING_RATE, DECAY, ALPHA)
+
+    def decay(self, p, run_steps):
+        return F.CosineDecay(p.learning_rate, p.decay_steps or run_steps, p.alpha)
+
+
+@register_scheduler("CosineRestarts")
+class CosineRestarts(LRSchedule):
+    """SGDR: cosine periods of ``first_decay_steps * t_mul ** i`` steps whose peaks are
+    ``m_mul ** i``; ``lr0 * ((1 - alpha) * c + alpha)`` with ``c`` the cosine of the
+    current period.  Past the end: keeps restarting."""
+
+    params = (LEARNING_RATE,
+              duration("first_decay", "length of the first period (default: the whole run)"),
+              Param("t_mul", Number(minimum=1.0), 2.0, "each period is t_mul times longer"),
+              Param("m_mul", POSITIVE, 1.0, "each period's peak is m_mul times the last"),
+              ALPHA)
+
+    def decay(self, p, run_steps):
+        return F.CosineRestarts(p.learning_rate, p.first_decay_steps or run_steps, p.t_mul,
+                                p.m_mul, p.alpha)
+
+
+LINEAR_COSINE_PARAMS = (
+    LEARNING_RATE, DECAY,
+    Param("num_periods", Number(minimum=0.0), 0.5, "cosine periods over D"),
+    Param("alpha", Number(), 0.0, "added to the linear part"),
+    Param("beta", Number(), 0.001, "added to the product (the floor, times lr0)"))
+
+
+@register_scheduler("LinearCosine")
+class LinearCosine(LRSchedule):
+    """``lr0 * ((alpha + lin) * cos + beta)`` with ``s' = min(s, D)``,
+    ``lin = (D - s') / D``, ``cos = (1 + cos(2 pi num_periods s' / D)) / 2``.
+    Past ``D``: the value at ``D``."""
+
+    params = LINEAR_COSINE_PARAMS
+
+    def decay(self, p, run_steps):
+        return F.LinearCosine(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
+                              p.alpha, p.beta)
+
+
+@register_scheduler("NoisyLinearCosine")
+class NoisyLinearCosine(LRSchedule):
+    """:class:`LinearCosine` with ``lin + eps`` for ``lin``: ``eps`` is normal with
+    variance ``initial_variance / (1 + s') ** variance_decay``, drawn as a pure function of
+    ``(seed, s)``: the same after a resume and on every rank.  Past ``D``: the value at
+    ``D`` plus noise times the cosine factor there."""
+
+    params = LINEAR_COSINE_PARAMS + (
+        Param("initial_variance", Number(minimum=0.0), 1.0, "variance of the noise at s = 0"),
+        Param("variance_decay", Number(minimum=0.0), 0.55, "how fast the variance falls"),
+        Param("seed", Integer(minimum=0), 0, "noise seed"))
+
+    def decay(self, p, run_steps):
+        return F.LinearCosine(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
+                              p.alpha, p.beta, p.initial_variance, p.variance_decay, p.seed)
+
+    def peak(self, p):
+        """The warm-up climbs to the noise-free value at step 0."""
+        return p.learning_rate * ((p.alpha + 1.0) + p.beta)

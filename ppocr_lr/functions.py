@@ -1,0 +1,498 @@
+"""Learning rates as pure functions of the step.
+
+A :class:`Schedule` maps the number of ``step()`` calls made so far, ``t`` (0 right after
+construction), to a learning rate.  It holds no state: resuming is just setting ``t``,
+and nothing can drift, because every value is computed in closed form from ``t``.
+
+Each formula is written once, in :meth:`Schedule.formula`, against a small backend
+``xp`` that is either :data:`SCALAR` (Python ints and floats, the ``math`` module: what
+Paddle's own schedulers use, so one ``step()`` is cheap and bit-identical to theirs) or
+:data:`VECTOR` (numpy arrays of steps, for plots and whole-run checks).  The two agree
+to the last bit: arithmetic is IEEE in both, and for ``cos``/``exp``/``log``/``pow`` the
+vector backend uses numpy only where numpy gives the same bits as ``math`` on this
+machine (checked once, on first use); elsewhere it maps ``math`` over the values.
+
+Combinators join schedules: :class:`Switch` (phases in time), :class:`Shift` (start
+later), :class:`Cycle` (repeat), :class:`Hold` (stop at a step).  Warm-up is
+``Switch([W], [Ramp(...), Shift(decay, W)])``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import operator
+from typing import Callable, Sequence
+
+import numpy as np
+
+# --------------------------------------------------------------------------- backends
+
+
+class _ScalarBackend:
+    """One step: Python numbers and ``math``."""
+
+    cos = staticmethod(math.cos)
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    pow = staticmethod(operator.pow)
+    ipow = staticmethod(operator.pow)  # float ** int: C pow() with the int as a double
+    floor = staticmethod(math.floor)
+    ceil = staticmethod(math.ceil)
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def where(condition, if_true, if_false):
+        return if_true if condition else if_false
+
+    @staticmethod
+    def take(table: Sequence[float], index):
+        return table[index]
+
+    @staticmethod
+    def count_le(sorted_values: Sequence[float], t):
+        """How many of ``sorted_values`` are <= t."""
+        return bisect.bisect_right(sorted_values, t)
+
+    @staticmethod
+    def count_lt(sorted_values: Sequence[float], t):
+        """How many of ``sorted_values`` are < t."""
+        return bisect.bisect_left(sorted_values, t)
+
+    @staticmethod
+    def mix64(x):
+        """SplitMix64's finaliser: a 64-bit integer hash."""
+        x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return x ^ (x >> 31)
+
+    @staticmethod
+    def unit_interval(bits):
+        """(0, 1] from the top 53 bits of a 64-bit hash."""
+        return ((bits >> 11) + 1) * 2.0 ** -53
+
+    @staticmethod
+    def as_uint64(t):
+        return t & 0xFFFFFFFFFFFFFFFF
+
+
+def _map_libm(function: Callable[..., float], *args):
+    """Apply a ``math`` function elementwise: slow, but the very bits ``math`` gives."""
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
+    shape = arrays[0].shape
+    flat = [a.ravel().tolist() for a in arrays]
+    return np.fromiter(map(function, *flat), dtype=np.float64, count=arrays[0].size).reshape(
+        shape)
+
+
+def _bit_identical(numpy_function, libm_function, *probe) -> bool:
+    """Does numpy give exactly libm's bits on a broad probe of inputs?"""
+    with np.errstate(all="ignore"):
+        fast = numpy_function(*probe)
+    return np.array_equal(fast, _map_libm(libm_function, *probe), equal_nan=True)
+
+
+def _probe_inputs():
+    rng = np.random.default_rng(20261124)
+    n = 20000
+    return {
+        "cos": (np.concatenate([rng.uniform(-60.0, 60.0, n), np.pi * np.arange(-8, 9) / 4]),),
+        "exp": (rng.uniform(-60.0, 60.0, n),),
+        "log": (np.concatenate([np.exp(rng.uniform(-60.0, 60.0, n)), rng.uniform(0.5, 2.0, n)]),),
+        "pow": (rng.uniform(0.0, 2.0, n), rng.uniform(-8.0, 24.0, n)),
+    }
+
+
+class _VectorBackend:
+    """Many steps at once: numpy, bit-identical to :class:`_ScalarBackend`."""
+
+    sqrt = staticmethod(np.sqrt)  # IEEE: correctly rounded in both backends
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
+    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(np.maximum)
+    where = staticmethod(np.where)
+
+    _LIBM = {"cos": (np.cos, math.cos), "exp": (np.exp, math.exp),
+             "log": (np.log, math.log), "pow": (np.power, operator.pow)}
+
+    def __init__(self):
+        self._chosen: dict[str, Callable] = {}
+
+    def _exact(self, name: str) -> Callable:
+        chosen = self._chosen.get(name)
+        if chosen is None:
+            numpy_function, libm_function = self._LIBM[name]
+            probe = _probe_inputs()[name]
+            # numpy's SIMD loops (e.g. SVML on AVX-512) may differ from libm by an ulp; the
+            # broadcast forms are probed too, since numpy may pick another loop for them.
+            same = _bit_identical(numpy_function, libm_function, *probe) and all(
+                _bit_identical(numpy_function, libm_function, *form)
+                for form in _broadcast_forms(probe))
+            chosen = numpy_function if same else (
+                lambda *args, _f=libm_function: _map_libm(_f, *args))
+            self._chosen[name] = chosen
+        return chosen
+
+    def cos(self, x):
+        return self._exact("cos")(x)
+
+    def exp(self, x):
+        return self._exact("exp")(x)
+
+    def log(self, x):
+        return self._exact("log")(x)
+
+    def pow(self, base, exponent):
+        return self._exact("pow")(base, exponent)
+
+    @staticmethod
+    def ipow(base: float, exponents):
+        """``base ** k`` for an integer array ``k``: a small table of libm powers."""
+        k = np.asarray(exponents).astype(np.int64)
+        if k.size == 0:
+            return np.zeros(k.shape)
+        low, high = int(k.min()), int(k.max())
+        table = np.array([base ** float(e) for e in range(low, high + 1)])
+        return table[k - low]
+
+    @staticmethod
+    def take(table: Sequence[float], index):
+        return np.asarray(table, dtype=np.float64)[index]
+
+    @staticmethod
+    def count_le(sorted_values, t):
+        return np.searchsorted(np.asarray(sorted_values), t, side="right")
+
+    @staticmethod
+    def count_lt(sorted_values, t):
+        return np.searchsorted(np.asarray(sorted_values), t, side="left")
+
+    @staticmethod
+    def mix64(x):
+        x = np.asarray(x, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            x = x + np.uint64(0x9E3779B97F4A7C15)
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+    @staticmethod
+    def unit_interval(bits):
+        return ((bits >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0 ** -53
+
+    @staticmethod
+    def as_uint64(t):
+        return np.asarray(t).astype(np.uint64)
+
+
+def _broadcast_forms(probe):
+    """The same inputs with each argument in turn replaced by a scalar."""
+    if len(probe) < 2:
+        return [(float(probe[0][3]),)]
+    forms = []
+    for i in range(len(probe)):
+        args = list(probe)
+        args[i] = float(probe[i][7])
+        forms.append(tuple(args))
+    return forms
+
+
+SCALAR = _ScalarBackend()
+VECTOR = _VectorBackend()
+
+# --------------------------------------------------------------------------- base
+
+
+class Schedule:
+    """A learning rate as a pure function of the step ``t`` (an int >= 0)."""
+
+    def __call__(self, t: int) -> float:
+        return self.formula(t, SCALAR)
+
+    def array(self, t: np.ndarray) -> np.ndarray:
+        """The learning rate at every step of an int64 array ``t``."""
+        return np.asarray(self.formula(t, VECTOR), dtype=np.float64) + np.zeros(t.shape)
+
+    def formula(self, t, xp):
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- leaves
+
+
+class Constant(Schedule):
+    """``value`` at every step."""
+
+    def __init__(self, value: float):
+        self.value = float(value)
+
+    def formula(self, t, xp):
+        return self.value
+
+
+class Ramp(Schedule):
+    """Linear from ``start`` (t = 0) towards ``end`` (t = length):
+    ``(end - start) * t / length + start`` (Paddle's ``LinearWarmup`` arithmetic)."""
+
+    def __init__(self, start: float, end: float, length: int):
+        self.start, self.end, self.length = float(start), float(end), int(length)
+
+    def formula(self, t, xp):
+        return (self.end - self.start) * t / self.length + self.start
+
+
+class Polynomial(Schedule):
+    """``(lr0 - end_lr) * (1 - s / D) ** power + end_lr``.
+
+    Without ``cycle``: ``s = min(t, D)`` (it stays at ``end_lr`` after ``D``).  With it:
+    ``s = t`` and ``D`` grows to the next multiple of ``decay_steps``,
+    ``D * ceil(t / D)`` (``D`` at t = 0).  Paddle's ``PolynomialDecay`` arithmetic."""
+
+    def __init__(self, lr0: float, decay_steps: int, end_lr: float, power: float,
+                 cycle: bool = False):
+        self.lr0, self.decay_steps, self.end_lr = float(lr0), int(decay_steps), float(end_lr)
+        self.power, self.cycle = float(power), bool(cycle)
+
+    def formula(self, t, xp):
+        if self.cycle:
+            length = self.decay_steps * xp.maximum(xp.ceil(t / self.decay_steps), 1)
+            progress = t / length
+        else:
+            progress = xp.minimum(t, self.decay_steps) / self.decay_steps
+        return (self.lr0 - self.end_lr) * xp.pow(1 - progress, self.power) + self.end_lr
+
+
+class Cosine(Schedule):
+    """``eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T)) / 2``: half a cosine over
+    ``T`` steps, periodic after it (Paddle's closed-form ``CosineAnnealingDecay``)."""
+
+    def __init__(self, lr0: float, period: int, eta_min: float = 0.0):
+        self.lr0, self.period, self.eta_min = float(lr0), int(period), float(eta_min)
+
+    def formula(self, t, xp):
+        return self.eta_min + (self.lr0 - self.eta_min) * (
+            1 + xp.cos(math.pi * t / self.period)) / 2
+
+
+class GeometricSteps(Schedule):
+    """``lr0 * gamma ** k(t)``, ``k`` = how many of ``milestones`` are <= t, or
+    ``floor(t / every)`` when ``every`` is given (Paddle's ``MultiStepDecay`` and
+    ``StepDecay``)."""
+
+    def __init__(self, lr0: float, gamma: float, milestones: Sequence[int] = (),
+                 every: int | None = None):
+        self.lr0, self.gamma = float(lr0), float(gamma)
+        self.milestones, self.every = list(milestones), every
+
+    def formula(self, t, xp):
+        k = t // self.every if self.every else xp.count_le(self.milestones, t)
+        return self.lr0 * xp.ipow(self.gamma, k)
+
+
+class PiecewiseConstant(Schedule):
+    """``values[i]`` for the first ``i`` with ``t < boundaries[i]``, else ``values[-1]``."""
+
+    def __init__(self, boundaries: Sequence[int], values: Sequence[float]):
+        self.boundaries, self.values = list(boundaries), [float(v) for v in values]
+
+    def formula(self, t, xp):
+        return xp.take(self.values, xp.count_le(self.boundaries, t))
+
+
+class ExponentialFamily(Schedule):
+    """The classic decays of ``p = t / D`` (or ``floor(t / D)`` with ``staircase``):
+    ``exponential``: ``lr0 * rate ** p``; ``natural_exp``: ``lr0 * exp(-rate * p)``;
+    ``inverse_time``: ``lr0 / (1 + rate * p)``."""
+
+    def __init__(self, kind: str, lr0: float, rate: float, decay_steps: int,
+                 staircase: bool):
+        self.kind, self.lr0, self.rate = kind, float(lr0), float(rate)
+        self.decay_steps, self.staircase = int(decay_steps), bool(staircase)
+
+    def formula(self, t, xp):
+        if self.staircase:
+            p = t // self.decay_steps
+            if self.kind == "exponential":
+                return self.lr0 * xp.ipow(self.rate, p)
+        else:
+            p = t / self.decay_steps
+        if self.kind == "exponential":
+            return self.lr0 * xp.pow(self.rate, p)
+        if self.kind == "natural_exp":
+            return self.lr0 * xp.exp(-1 * self.rate * p)
+        return self.lr0 / (1 + self.rate * p)
+
+
+class CosineDecay(Schedule):
+    """``lr0 * ((1 - alpha) * c + alpha)``, ``c = (1 + cos(pi * min(t, D) / D)) / 2``."""
+
+    def __init__(self, lr0: float, decay_steps: int, alpha: float):
+        self.lr0, self.decay_steps, self.alpha = float(lr0), int(decay_steps), float(alpha)
+
+    def formula(self, t, xp):
+        s = xp.minimum(t, self.decay_steps)
+        c = 0.5 * (1 + xp.cos(math.pi * s / self.decay_steps))
+        return self.lr0 * ((1 - self.alpha) * c + self.alpha)
+
+
+class CosineRestarts(Schedule):
+    """SGDR: cosine periods of ``first * t_mul ** i`` steps, peaks scaled by ``m_mul ** i``."""
+
+    def __init__(self, lr0: float, first_decay_steps: int, t_mul: float, m_mul: float,
+                 alpha: float):
+        self.lr0, self.first = float(lr0), int(first_decay_steps)
+        self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
+
+    def formula(self, t, xp):
+        f = t / self.first
+        if self.t_mul == 1.0:
+            i = xp.floor(f)
+            f = f - i
+        else:
+            i = xp.floor(xp.log(1 - f * (1 - self.t_mul)) / math.log(self.t_mul))
+            scale = xp.ipow(self.t_mul, i)
+            f = (f - (1 - scale) / (1 - self.t_mul)) / scale
+        c = 0.5 * xp.ipow(self.m_mul, i) * (1 + xp.cos(math.pi * f))
+        return self.lr0 * ((1 - self.alpha) * c + self.alpha)
+
+
+class LinearCosine(Schedule):
+    """``lr0 * ((alpha + lin + eps) * cos + beta)`` with ``s = min(t, D)``,
+    ``lin = (D - s) / D``, ``cos = (1 + cos(2 pi num_periods s / D)) / 2``.
+
+    ``eps`` is 0, or with ``initial_variance > 0`` a normal draw of variance
+    ``initial_variance / (1 + s) ** variance_decay``, a pure function of ``(seed, t)``:
+    the same after a resume and on every rank."""
+
+    def __init__(self, lr0: float, decay_steps: int, num_periods: float, alpha: float,
+                 beta: float, initial_variance: float = 0.0, variance_decay: float = 0.55,
+                 seed: int = 0):
+        self.lr0, self.decay_steps = float(lr0), int(decay_steps)
+        self.num_periods, self.alpha, self.beta = float(num_periods), float(alpha), float(beta)
+        self.initial_variance, self.variance_decay = float(initial_variance), float(variance_decay)
+        self.seed = int(seed)
+
+    def formula(self, t, xp):
+        s = xp.minimum(t, self.decay_steps)
+        linear = (self.decay_steps - s) / self.decay_steps
+        if self.initial_variance:
+            variance = self.initial_variance / xp.pow(1 + s, self.variance_decay)
+            linear = linear + xp.sqrt(variance) * standard_normal(self.seed, t, xp)
+        cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
+        return self.lr0 * ((self.alpha + linear) * cosine + self.beta)
+
+
+def standard_normal(seed: int, t, xp):
+    """A standard normal draw that depends only on ``(seed, t)`` (Box-Muller over two
+    SplitMix64 hashes of the step), identical in both backends."""
+    key = SCALAR.mix64(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    counter = xp.as_uint64(t) * 2
+    u1 = xp.unit_interval(xp.mix64(counter ^ key))
+    u2 = xp.unit_interval(xp.mix64((counter + 1) ^ key))
+    return xp.sqrt(-2.0 * xp.log(u1)) * xp.cos(2 * math.pi * u2)
+
+
+class OneCycle(Schedule):
+    """Phases ``(end_step, from, to)``; at ``t`` the first phase with ``t <= end_step``
+    (the last otherwise) anneals ``from -> to`` over ``pct = (t - start) / (end - start)``,
+    ``start`` being the previous phase's end (0 first).  ``cos``:
+    ``to + (from - to) / 2 * (cos(pi * pct) + 1)``; ``linear``: ``(to - from) * pct + from``."""
+
+    def __init__(self, phases: Sequence[tuple[float, float, float]], strategy: str):
+        self.ends = [float(p[0]) for p in phases]
+        self.starts = [0.0] + self.ends[:-1]
+        self.froms = [float(p[1]) for p in phases]
+        self.tos = [float(p[2]) for p in phases]
+        self.strategy = strategy
+
+    def formula(self, t, xp):
+        phase = xp.minimum(xp.count_lt(self.ends, t), len(self.ends) - 1)
+        start, end = xp.take(self.starts, phase), xp.take(self.ends, phase)
+        first, last = xp.take(self.froms, phase), xp.take(self.tos, phase)
+        pct = (t - start) / (end - start)
+        if self.strategy == "cos":
+            return last + (first - last) / 2.0 * (xp.cos(math.pi * pct) + 1)
+        return (last - first) * pct + first
+
+
+# --------------------------------------------------------------------------- combinators
+
+
+class Switch(Schedule):
+    """``parts[i]`` on ``boundaries[i-1] <= t < boundaries[i]``, each at the absolute step."""
+
+    def __init__(self, boundaries: Sequence[int], parts: Sequence[Schedule]):
+        if len(parts) != len(boundaries) + 1:
+            raise ValueError("a Switch needs one part more than boundaries")
+        self.boundaries, self.parts = list(boundaries), list(parts)
+
+    def __call__(self, t: int) -> float:
+        return self.parts[bisect.bisect_right(self.boundaries, t)](t)
+
+    def array(self, t: np.ndarray) -> np.ndarray:
+        which = np.searchsorted(self.boundaries, t, side="right")
+        out = np.empty(t.shape, dtype=np.float64)
+        for i, part in enumerate(self.parts):
+            here = which == i
+            if here.all():
+                return part.array(t)
+            if here.any():
+                out[here] = part.array(t[here])
+        return out
+
+
+class _Wrapper(Schedule):
+    """A schedule evaluated at a transformed step."""
+
+    def __init__(self, inner: Schedule):
+        self.inner = inner
+
+    def __call__(self, t: int) -> float:
+        return self.inner(self.step(t, SCALAR))
+
+    def array(self, t: np.ndarray) -> np.ndarray:
+        return self.inner.array(self.step(t, VECTOR))
+
+
+class Shift(_Wrapper):
+    """``inner(t - offset)``: the inner schedule starts at step ``offset``."""
+
+    def __init__(self, inner: Schedule, offset: int):
+        super().__init__(inner)
+        self.offset = int(offset)
+
+    def step(self, t, xp):
+        return t - self.offset
+
+
+class Cycle(_Wrapper):
+    """``inner(t % period)``: the inner schedule repeats every ``period`` steps."""
+
+    def __init__(self, inner: Schedule, period: int):
+        super().__init__(inner)
+        self.period = int(period)
+
+    def step(self, t, xp):
+        return t % self.period
+
+
+class Hold(_Wrapper):
+    """``inner(min(t, last))``: the value at step ``last`` is kept afterwards."""
+
+    def __init__(self, inner: Schedule, last: int):
+        super().__init__(inner)
+        self.last = int(last)
+
+    def step(self, t, xp):
+        return xp.minimum(t, self.last)
+
+
+def warmup(decay: Schedule, steps: int, start: float, peak: float) -> Schedule:
+    """``(peak - start) * t / W + start`` for ``t < W``, then ``decay(t - W)``."""
+    if steps <= 0:
+        return decay
+    return Switch([steps], [Ramp(start, peak, steps), Shift(decay, steps)])

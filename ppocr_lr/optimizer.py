@@ -1,0 +1,232 @@
+"""``build_optimizer``: a YAML ``Optimizer`` block to a Paddle optimizer and its schedule.
+
+A drop-in for PaddleOCR's ``ppocr.optimizer.build_optimizer``: same signature, same
+return value ``(optimizer, lr_scheduler)``, same meaning of every key, with every key
+checked (a misspelt ``weight_deacy`` is reported, not swallowed).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import paddle
+
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
+from .params import REQUIRED, Flag, Number, Param, Words, parse_block
+from .registry import build_lr_scheduler
+
+PATH = "Optimizer"
+
+POSITIVE = Number(minimum=0.0, minimum_open=True)
+NONNEGATIVE = Number(minimum=0.0)
+BETA = Number(minimum=0.0, maximum=1.0, maximum_open=True)
+EPSILON = Param("epsilon", POSITIVE, 1e-8, "added to denominators for stability")
+BETAS = (Param("beta1", BETA, 0.9, "decay of the first-moment average"),
+         Param("beta2", BETA, 0.999, "decay of the second-moment average"))
+LAZY = Param("lazy_mode", Flag(), False, "update only rows with gradients (sparse)")
+MULTI_PRECISION = Param("multi_precision", Flag(), False, "keep float32 master weights")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A Paddle optimizer as YAML sees it.
+
+    ``decoupled``: the optimizer applies its own (decoupled) weight decay from a float
+    (AdamW, Lamb) instead of Paddle's regularizer; ``decay_arg`` is the Paddle argument
+    that takes it."""
+
+    factory: Callable[..., paddle.optimizer.Optimizer]
+    params: tuple[Param, ...]
+    decay_arg: str = "weight_decay"
+    decoupled: bool = False
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    "Momentum": OptimizerSpec(paddle.optimizer.Momentum, (
+        Param("momentum", NONNEGATIVE, REQUIRED, "momentum factor"),)),
+    "Adam": OptimizerSpec(paddle.optimizer.Adam, BETAS + (EPSILON, LAZY)),
+    "AdamW": OptimizerSpec(paddle.optimizer.AdamW, BETAS + (
+        EPSILON, MULTI_PRECISION, LAZY,
+        Param("no_weight_decay_name", Words(), None,
+              "parameters whose structured name contains one of these words get no decay"),
+        Param("one_dim_param_no_weight_decay", Flag(), False,
+              "no weight decay for 1-D parameters (biases, norms)"),
+    ), decoupled=True),
+    "RMSProp": OptimizerSpec(paddle.optimizer.RMSProp, (
+        Param("rho", NONNEGATIVE, 0.95, "decay of the squared-gradient average"),
+        Param("momentum", NONNEGATIVE, 0.0, "momentum factor"),
+        Param("epsilon", POSITIVE, 1e-6, "added to denominators for stability"))),
+    "Adadelta": OptimizerSpec(paddle.optimizer.Adadelta, (
+        EPSILON, Param("rho", NONNEGATIVE, 0.95, "decay of the running averages"))),
+    "SGD": OptimizerSpec(paddle.optimizer.SGD, ()),
+    "Adagrad": OptimizerSpec(paddle.optimizer.Adagrad, (
+        Param("epsilon", POSITIVE, 1e-6, "added to denominators for stability"),
+        Param("initial_accumulator_value", NONNEGATIVE, 0.0, "starting sum of squares"))),
+    "Lamb": OptimizerSpec(paddle.optimizer.Lamb, BETAS + (
+        Param("epsilon", POSITIVE, 1e-6, "added to denominators for stability"),
+        MULTI_PRECISION,
+        Param("no_weight_decay_name", Words(), None,
+              "parameters whose structured name contains one of these words get no decay"),
+    ), decay_arg="lamb_weight_decay", decoupled=True),
+}
+
+# Keys every optimizer block may hold besides its optimizer's own.
+SHARED_PARAMS = (
+    Param("weight_decay", NONNEGATIVE, None,
+          "L2 coefficient when there is no regularizer (AdamW, Lamb: their decoupled "
+          "decay, default 0.01)"),
+    Param("clip_norm", POSITIVE, None, "clip each gradient to this L2 norm"),
+    Param("clip_norm_global", POSITIVE, None, "clip all gradients to this global L2 norm"),
+)
+DECOUPLED_DEFAULT_DECAY = 0.01
+
+REGULARIZERS = {"L1": "L1", "L1Decay": "L1", "L2": "L2", "L2Decay": "L2"}
+REGULARIZER_PARAMS = (Param("factor", NONNEGATIVE, 0.0, "regularization coefficient"),)
+
+
+def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
+                    model: paddle.nn.Layer, strict: bool = False):
+    """Build ``(optimizer, lr_scheduler)`` from a YAML ``Optimizer`` block.
+
+    ``epochs`` is ``Global.epoch_num``, ``step_each_epoch`` the training loader's length,
+    ``model`` the network (its trainable parameters are optimised).  ``config`` is not
+    modified.  Unknown keys warn with the closest valid key (``strict=True``: errors)."""
+    if not isinstance(config, Mapping):
+        raise ConfigTypeError(PATH, f"got {config!r}; expected a mapping with name and lr")
+    config = copy.deepcopy(dict(config))
+    _reject_paddleocr_1x(config)
+    name = config.pop("name", None)
+    if name is None:
+        raise ConfigValueError(f"{PATH}.name", "missing; expected one of "
+                               + ", ".join(OPTIMIZERS))
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ConfigValueError(
+            f"{PATH}.name", f"unknown optimizer {name!r}"
+            + (did_you_mean(name, OPTIMIZERS) if isinstance(name, str) else ""),
+            f"Available: {', '.join(OPTIMIZERS)}")
+    spec = OPTIMIZERS[name]
+    if "lr" not in config:
+        raise ConfigValueError(f"{PATH}.lr", "missing; expected a learning-rate block such "
+                               "as {name: Cosine, learning_rate: 0.001}")
+    lr_scheduler = build_lr_scheduler(config.pop("lr"), epochs, step_each_epoch,
+                                      strict=strict, path=f"{PATH}.lr")
+    regularizer = config.pop("regularizer", None)
+    parsed = parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict)
+    opts = dict(parsed.values)
+    decay = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec, strict)
+    grad_clip = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"))
+    parameters = _trainable(model)
+    skip_decay = _no_decay_names(model, opts.pop("no_weight_decay_name", None),
+                                 opts.pop("one_dim_param_no_weight_decay", False))
+    if skip_decay and name == "AdamW":
+        opts["apply_decay_param_fun"] = lambda param_name: param_name not in skip_decay
+    elif skip_decay:
+        opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
+    opts[spec.decay_arg] = decay
+    optimizer = _lenient(spec.factory)(learning_rate=lr_scheduler, parameters=parameters,
+                                       grad_clip=grad_clip, **opts)
+    return optimizer, lr_scheduler
+
+
+def _reject_paddleocr_1x(config: dict) -> None:
+    if "lr" in config or not ({"function", "base_lr"} & set(config)):
+        return
+    old = config.get("function", "")
+    guess = "Adam" if "Adam" in str(old) else ("Momentum" if "Momentum" in str(old) else
+                                                "RMSProp" if "RMSProp" in str(old) else None)
+    suggestion = f"name: {guess or '<Adam|Momentum|...>'}, lr: {{name: Cosine, " \
+                 f"learning_rate: {config.get('base_lr', 0.001)}}}"
+    raise ConfigValueError(
+        PATH, f"this is a PaddleOCR 1.x block (function: {old!r}, base_lr, no lr)",
+        f"ppocr_lr reads the 2.x layout; write e.g. Optimizer: {{{suggestion}}}")
+
+
+def _weight_decay(regularizer, weight_decay, name: str, spec: OptimizerSpec, strict: bool):
+    """The value of the optimizer's weight-decay argument, as PaddleOCR computes it."""
+    if regularizer is not None:
+        if weight_decay is not None:
+            raise ConfigValueError(
+                f"{PATH}.weight_decay", "set together with Optimizer.regularizer; both set the "
+                "weight decay", "Keep one of them.")
+        kind, factor = _regularizer(regularizer, strict)
+        if kind == "L1" and spec.decoupled:
+            raise ConfigValueError(f"{PATH}.regularizer.name",
+                                   f"got 'L1'; {name} only has a decoupled L2-style decay",
+                                   "Use L2, or Adam/Momentum with L1.")
+        return paddle.regularizer.L1Decay(factor) if kind == "L1" else factor
+    if weight_decay is None and spec.decoupled:
+        return DECOUPLED_DEFAULT_DECAY
+    return weight_decay
+
+
+def _regularizer(block, strict: bool) -> tuple[str, float]:
+    path = f"{PATH}.regularizer"
+    if not isinstance(block, Mapping):
+        raise ConfigTypeError(path, f"got {block!r}; expected {{name: L2, factor: 1.0e-5}}")
+    block = dict(block)
+    name = block.pop("name", None)
+    if name not in REGULARIZERS:
+        raise ConfigValueError(
+            f"{path}.name", f"got {name!r}{did_you_mean(str(name), REGULARIZERS)}",
+            "Expected L1 or L2 (or L1Decay, L2Decay).")
+    parsed = parse_block(block, REGULARIZER_PARAMS, path, strict=strict)
+    return REGULARIZERS[name], parsed.values["factor"]
+
+
+def _grad_clip(clip_norm, clip_norm_global):
+    if clip_norm is not None and clip_norm_global is not None:
+        raise ConfigValueError(f"{PATH}.clip_norm_global", "set together with "
+                               "Optimizer.clip_norm; PaddleOCR would silently use clip_norm",
+                               "Keep one of them.")
+    if clip_norm is not None:
+        return paddle.nn.ClipGradByNorm(clip_norm=clip_norm)
+    if clip_norm_global is not None:
+        return paddle.nn.ClipGradByGlobalNorm(clip_norm=clip_norm_global)
+    return None
+
+
+def _trainable(model) -> list:
+    if not isinstance(model, paddle.nn.Layer):
+        raise TypeError(f"build_optimizer: model must be a paddle.nn.Layer, got "
+                        f"{type(model).__name__}")
+    return [p for p in model.parameters() if p.trainable]
+
+
+def _no_decay_names(model, words, one_dim: bool) -> set[str]:
+    """Paddle names (``linear_0.w_0``) of the parameters that get no weight decay."""
+    names = set()
+    for structured, param in model.named_parameters():
+        if (words and any(w in structured for w in words)) or (one_dim and len(param.shape) == 1):
+            names.add(param.name)
+    return names
+
+
+_LENIENT: dict[type, type] = {}
+
+
+def _lenient(cls: type) -> type:
+    """``cls`` whose ``set_state_dict`` accepts a state without a scheduler state.
+
+    PaddleOCR builds a plain float learning rate for a constant block without warm-up, so
+    its checkpoints then hold no ``LR_Scheduler``; Paddle's optimizer refuses such a state
+    when its learning rate is a scheduler.  The subclass keeps the schedule's own step
+    and says so."""
+    lenient = _LENIENT.get(cls)
+    if lenient is None:
+        def set_state_dict(self, state_dict):
+            if isinstance(self._learning_rate, paddle.optimizer.lr.LRScheduler) and (
+                    "LR_Scheduler" not in state_dict):
+                warn(
+                    "the optimizer state holds no learning-rate scheduler state (PaddleOCR "
+                    "saves none for a constant learning rate); the schedule stays at step "
+                    f"{self._learning_rate.last_epoch}")
+                state_dict = dict(state_dict, LR_Scheduler=self._learning_rate.state_dict())
+            return cls.set_state_dict(self, state_dict)
+
+        lenient = type(cls.__name__, (cls,), {"set_state_dict": set_state_dict,
+                                              "set_dict": set_state_dict,
+                                              "__module__": __name__})
+        _LENIENT[cls] = lenient
+    return lenient

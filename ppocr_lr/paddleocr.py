@@ -1,0 +1,259 @@
+"""The schedules PaddleOCR configs name, number for number as PaddleOCR computes them.
+
+Notation in the formulas: ``t`` = steps since the warm-up ended (the step count when
+there is none), ``spe`` = ``step_each_epoch``, ``T`` = the run in steps
+(``epochs * spe``, less the warm-up with ``decay_ends_at_last_step``), ``lr0`` =
+``learning_rate``.  Durations written in epochs become steps as PaddleOCR converts them.
+Every schedule also takes the warm-up keys of :class:`~ppocr_lr.scheduler.LRSchedule`.
+"""
+
+from __future__ import annotations
+
+from . import functions as F
+from .errors import ConfigValueError, warn
+from .params import (REQUIRED, Choice, EpochBoundaries, Epochs, Flag, Number, NumberList,
+                     Param, StepBoundaries)
+from .registry import register_scheduler
+from .scheduler import LRSchedule
+
+LEARNING_RATE = Param("learning_rate", Number(minimum=0.0), REQUIRED,
+                      "the learning rate the decay starts from")
+GAMMA = Param("gamma", Number(minimum=0.0, maximum=1.0, minimum_open=True), REQUIRED,
+              "factor applied at each decay step")
+RATE = Number(minimum=0.0)
+POSITIVE = Number(minimum=0.0, minimum_open=True)
+
+
+@register_scheduler("Const")
+class Const(LRSchedule):
+    """``lr0`` at every step.  A block without ``name`` is ``Const``.
+
+    Past the end: ``lr0``."""
+
+    params = (LEARNING_RATE,)
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.Constant(p.learning_rate)
+
+
+@register_scheduler("Linear")
+class Linear(LRSchedule):
+    """``(lr0 - end_lr) * (1 - min(t, T) / T) ** power + end_lr`` (Paddle's
+    ``PolynomialDecay``).  Past the end: ``end_lr``."""
+
+    params = (LEARNING_RATE,
+              Param("end_lr", RATE, 0.0, "learning rate at the end of the run"),
+              Param("power", POSITIVE, 1.0, "exponent of the decay; 1 is a straight line"))
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.power)
+
+
+@register_scheduler("Cosine")
+class Cosine(LRSchedule):
+    """``eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T)) / 2`` (Paddle's
+    ``CosineAnnealingDecay``).  Past the end it rises again (period ``2 T``), as in
+    PaddleOCR.  With a PaddleOCR warm-up the decay runs ``W`` steps past the end of
+    training and never quite reaches ``eta_min``; ``decay_ends_at_last_step: true``
+    fixes that."""
+
+    params = (LEARNING_RATE,
+              Param("eta_min", RATE, 0.0, "the floor the cosine decays to"))
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.Cosine(p.learning_rate, run_steps, p.eta_min)
+
+
+@register_scheduler("Step")
+class Step(LRSchedule):
+    """``lr0 * gamma ** floor(t / S)``, ``S = step_size * spe`` (Paddle's ``StepDecay``).
+    Past the end: keeps decaying."""
+
+    params = (LEARNING_RATE,
+              Param("step_size", Epochs(), REQUIRED, "epochs between two decays"),
+              GAMMA)
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.GeometricSteps(p.learning_rate, p.gamma, every=p.step_size)
+
+
+@register_scheduler("MultiStepDecay")
+class MultiStepDecay(LRSchedule):
+    """``lr0 * gamma ** n``, ``n`` = how many ``milestones * spe`` are <= t (Paddle's
+    ``MultiStepDecay``).  Past the end: the last value."""
+
+    params = (LEARNING_RATE,
+              Param("milestones", EpochBoundaries(), REQUIRED,
+                    "epochs at which the learning rate is multiplied by gamma"),
+              GAMMA)
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.GeometricSteps(p.learning_rate, p.gamma, milestones=p.milestones)
+
+
+@register_scheduler("Piecewise")
+class Piecewise(LRSchedule):
+    """``values[i]`` for the first ``i`` with ``t < decay_epochs[i] * spe``, else
+    ``values[-1]`` (Paddle's ``PiecewiseDecay``).  ``boundaries`` gives the same in steps.
+
+    As many values as boundaries (the PP-OCRv2/v3 configs): the last boundary keeps the
+    last value, which is what those configs trained with under Paddle 2.x.  Past the end:
+    the last value."""
+
+    params = (Param("decay_epochs", EpochBoundaries(), REQUIRED,
+                    "epochs at which the next value takes over",
+                    aliases={"boundaries": StepBoundaries()}),
+              Param("values", NumberList(RATE), REQUIRED,
+                    "learning rates, one more than boundaries"),
+              Param("learning_rate", RATE, None,
+                    "not used: Piecewise takes its rates from values (PaddleOCR ignores it "
+                    "too)"))
+
+    def decay(self, p, run_steps):
+        key = self.keys_written["decay_epochs"]
+        values, bounds = list(p.values), p.decay_epochs
+        if len(values) == len(bounds):
+            warn(f"{self.path}.values: {len(values)} values for {len(bounds)} "
+                      f"{key}; the last boundary keeps the last value ({values[-1]:g}), as "
+                      f"under Paddle 2.x; write {len(bounds) + 1} values to silence this")
+            values.append(values[-1])
+        elif len(values) < len(bounds):
+            raise ConfigValueError(
+                f"{self.path}.values", f"got {len(values)} values for {len(bounds)} {key}; "
+                f"expected {len(bounds) + 1}")
+        elif len(values) > len(bounds) + 1:
+            warn(f"{self.path}.values: {len(values)} values for {len(bounds)} {key}; "
+                      f"only the first {len(bounds) + 1} are used")
+        if p.learning_rate is not None and p.learning_rate != values[0]:
+            warn(f"{self.path}.learning_rate ({p.learning_rate:g}) is not used: "
+                      f"Piecewise starts at values[0] ({values[0]:g})")
+        return F.PiecewiseConstant(bounds, values[:len(bounds) + 1])
+
+
+@register_scheduler("CyclicalCosine")
+class CyclicalCosine(LRSchedule):
+    """A cosine restarted every ``C = round(cycle * spe)`` steps:
+    ``eta_min + (lr0 - eta_min) * (1 + cos(pi * (t % C) / C)) / 2``.  Past the end: it
+    keeps cycling."""
+
+    params = (LEARNING_RATE,
+              Param("cycle", Epochs(), REQUIRED, "length of one cosine cycle in epochs"),
+              Param("eta_min", RATE, 0.0, "the floor of each cycle (not in PaddleOCR)"))
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.Cycle(F.Cosine(p.learning_rate, p.cycle, p.eta_min), p.cycle)
+
+
+@register_scheduler("OneCycle")
+class OneCycle(LRSchedule):
+    """The one-cycle policy over the run (PaddleOCR's ``OneCycleDecay``).
+
+    ``initial = max_lr / div_factor``, ``min = initial / final_div_factor``.  Phases
+    ``(end_step, from, to)``: ``(pct_start*T - 1, initial, max_lr)``,
+    ``(T - 1, max_lr, min)``; with ``three_phase``: ``(pct_start*T - 1, initial,
+    max_lr)``, ``(2*pct_start*T - 2, max_lr, initial)``, ``(T - 1, initial, min)``.  See
+    :class:`ppocr_lr.functions.OneCycle` for the annealing.  At ``t = T`` the last phase
+    extrapolates one step (PaddleOCR's value); past the end the value at ``T`` is kept
+    (PaddleOCR raises an error there).  ``pct_start``, ``div_factor`` and
+    ``final_div_factor`` cannot be set in PaddleOCR's YAML."""
+
+    params = (Param("max_lr", POSITIVE, REQUIRED, "the peak learning rate"),
+              Param("anneal_strategy", Choice(("cos", "linear")), "cos", "shape of each phase"),
+              Param("three_phase", Flag(), False, "add a phase back down to initial"),
+              Param("pct_start", Number(0.0, 1.0, True, True), 0.3,
+                    "share of the run spent rising"),
+              Param("div_factor", POSITIVE, 25.0, "initial = max_lr / div_factor"),
+              Param("final_div_factor", POSITIVE, 1e4, "min = initial / final_div_factor"))
+    warmup_peak = "max_lr"
+
+    def decay(self, p, run_steps):
+        initial = p.max_lr / p.div_factor
+        low = initial / p.final_div_factor
+        rise_end = float(p.pct_start * run_steps) - 1
+        if p.three_phase:
+            phases = [(rise_end, initial, p.max_lr),
+                      (float(2 * p.pct_start * run_steps) - 2, p.max_lr, initial),
+                      (run_steps - 1, initial, low)]
+        else:
+            phases = [(rise_end, initial, p.max_lr), (run_steps - 1, p.max_lr, low)]
+        ends = [0.0] + [end for end, _, _ in phases]
+        if any(b <= a for a, b in zip(ends[1:], ends[2:])) or ends[1] == 0.0:
+            raise ConfigValueError(
+                f"{self.path}.pct_start", f"a run of {run_steps} steps is too short for "
+                f"{len(phases)} phases with pct_start {p.pct_start:g} (phase ends "
+                f"{[round(e, 3) for e in ends[1:]]})", "Use more steps or another pct_start.")
+        if self.warmup_steps:
+            warn(f"{self.path}.warmup_epoch: OneCycle's warm-up climbs to max_lr, then "
+                      f"the cycle starts again from max_lr / {p.div_factor:g} (PaddleOCR's "
+                      "behaviour, reproduced); OneCycle already warms up in its first phase")
+        return F.Hold(F.OneCycle(phases, p.anneal_strategy), run_steps)
+
+
+@register_scheduler("DecayLearningRate")
+class DecayLearningRate(LRSchedule):
+    """``(lr0 - end_lr) * (1 - min(t, T) / T) ** factor + end_lr``.
+
+    PaddleOCR ignores ``end_lr`` (always 0) and any warm-up key; ppocr_lr honours what
+    you write and warns where PaddleOCR's numbers differ.  Past the end: ``end_lr``."""
+
+    params = (LEARNING_RATE,
+              Param("factor", POSITIVE, 0.9, "exponent of the decay"),
+              Param("end_lr", RATE, 0.0, "learning rate at the end of the run"))
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        if p.end_lr != 0.0:
+            warn(f"{self.path}.end_lr ({p.end_lr:g}) is used; PaddleOCR would have "
+                      "ignored it and decayed to 0.0")
+        if self.warmup_steps:
+            warn(f"{self.path}: the {self.warmup_steps}-step warm-up is used; PaddleOCR's "
+                      "DecayLearningRate would have ignored it")
+        return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.factor)
+
+
+@register_scheduler("TwoStepCosine")
+class TwoStepCosine(LRSchedule):
+    """Two cosines on the absolute step: ``T1 = 200 * spe`` (fixed, as in PaddleOCR),
+    ``T2 = T``; ``(1 + cos(pi * t / T1)) * lr0 / 2`` for ``t <= T1``, else
+    ``(1 + cos(pi * t / T2)) * lr0 / 2``.
+
+    Without a warm-up PaddleOCR's recursion holds the learning rate at exactly 0 from
+    ``T1`` to ``T2``; that is reproduced (with a warning), and the closed form applies
+    with a warm-up, as in PaddleOCR."""
+
+    params = (LEARNING_RATE,)
+    warmup_peak = "learning_rate"
+    FIRST_EPOCHS = 200
+
+    def decay(self, p, run_steps):
+        first = self.FIRST_EPOCHS * self.run.step_each_epoch
+        late = F.Cosine(p.learning_rate, run_steps)
+        if not self.warmup_steps and run_steps > first:
+            warn(f"{self.path}: without a warm-up PaddleOCR's TwoStepCosine stays at 0.0 "
+                      f"from epoch {self.FIRST_EPOCHS} to the end of the run; reproduced. Add "
+                      "warmup_epoch for the schedule that rises again")
+            late = F.Switch([run_steps + 1], [F.Constant(0.0), late])
+        return F.Switch([first + 1], [F.Cosine(p.learning_rate, first), late])
+
+
+@register_scheduler("LinearWarmupCosine")
+class LinearWarmupCosine(LRSchedule):
+    """Linear from ``start_lr`` to ``lr0`` over ``warmup_steps`` (default 5000), then
+    ``min_lr + (lr0 - min_lr) * (1 + cos(pi * t / T)) / 2`` with ``T`` = the rest of the
+    run, so ``min_lr`` is reached at the last training step and kept afterwards."""
+
+    params = (LEARNING_RATE,
+              Param("start_lr", RATE, 1e-5, "learning rate at step 0 of the warm-up"),
+              Param("min_lr", RATE, 1e-8, "learning rate at the last step"))
+    overrides = {"warmup_steps": 5000, "decay_ends_at_last_step": True}
+    warmup_start_key = "start_lr"
+    warmup_peak = "learning_rate"
+
+    def decay(self, p, run_steps):
+        return F.Hold(F.Cosine(p.learning_rate, run_steps, p.min_lr), run_steps)

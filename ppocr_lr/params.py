@@ -1,0 +1,387 @@
+"""YAML keys: what each one accepts, its default, its unit, and how a value is read.
+
+A schedule or optimizer declares its keys as a tuple of :class:`Param`.  The same
+declaration validates a YAML block, converts units (epochs to steps), fills in
+defaults, and documents the key (``ppocr-lr list``, the README table).
+
+Values are read the way a PaddleOCR user writes them: PyYAML (YAML 1.1) loads ``1e-4``
+as the *string* ``'1e-4'``, so numeric strings are numbers here.  Anything that is not
+a finite number where a number belongs is an error naming the key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
+
+REQUIRED = object()  # default of a key that must be written
+
+
+@dataclass(frozen=True)
+class RunLength:
+    """The length of the training run a schedule is built for.
+
+    ``epochs`` is ``Global.epoch_num``; ``step_each_epoch`` is the number of
+    ``step()`` calls per epoch (the training loader's length, after sharding).
+    """
+
+    epochs: int
+    step_each_epoch: int
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.step_each_epoch
+
+    @classmethod
+    def checked(cls, epochs: Any, step_each_epoch: Any) -> "RunLength":
+        whole = Integer(minimum=1)
+        return cls(whole.parse(epochs, "epochs (Global.epoch_num)"),
+                   whole.parse(step_each_epoch,
+                               "step_each_epoch (batches per epoch: the training loader's length)"))
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+class Kind:
+    """How one YAML value is read: type, range, unit conversion."""
+
+    unit = ""
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def parse(self, value: Any, path: str, run: RunLength | None = None) -> Any:
+        raise NotImplementedError
+
+
+_TYPO_EXPONENT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)-(\d+)\s*$")
+
+
+def read_number(value: Any, path: str, expected: str) -> float:
+    """A finite float from a YAML number or numeric string, or a clear error."""
+    if isinstance(value, bool) or value is None:
+        raise ConfigTypeError(path, f"got {value!r}; expected {expected}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            typo = _TYPO_EXPONENT.match(value)
+            hint = (f"Did you mean {typo.group(1)}e-{typo.group(2)}?" if typo
+                    else "Write a plain number such as 0.001 or 1.0e-3.")
+            raise ConfigValueError(path, f"{value!r} is not a number; expected {expected}",
+                                   hint) from None
+    else:
+        raise ConfigTypeError(
+            path, f"got {value!r} ({type(value).__name__}); expected {expected}")
+    if not math.isfinite(number):
+        raise ConfigValueError(path, f"got {value!r}; expected {expected} (a finite number)")
+    return number
+
+
+@dataclass(frozen=True)
+class Number(Kind):
+    """A float, optionally bounded.  ``*_open`` makes a bound exclusive."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    minimum_open: bool = False
+    maximum_open: bool = False
+
+    def describe(self) -> str:
+        low = high = ""
+        if self.minimum is not None:
+            low = f"{'>' if self.minimum_open else '>='} {self.minimum:g}"
+        if self.maximum is not None:
+            high = f"{'<' if self.maximum_open else '<='} {self.maximum:g}"
+        if low and high:
+            return (f"a number in {'(' if self.minimum_open else '['}{self.minimum:g}, "
+                    f"{self.maximum:g}{')' if self.maximum_open else ']'}")
+        return "a number" + (f" {low or high}" if low or high else "")
+
+    def parse(self, value, path, run=None):
+        number = read_number(value, path, self.describe())
+        self.check(number, value, path)
+        return number
+
+    def check(self, number: float, written: Any, path: str) -> None:
+        too_low = self.minimum is not None and (
+            number < self.minimum or (self.minimum_open and number == self.minimum))
+        too_high = self.maximum is not None and (
+            number > self.maximum or (self.maximum_open and number == self.maximum))
+        if too_low or too_high:
+            raise ConfigValueError(path, f"got {written!r}; expected {self.describe()}")
+
+
+@dataclass(frozen=True)
+class Integer(Kind):
+    """A whole number (``30`` or ``30.0``; not ``30.5``)."""
+
+    minimum: int | None = None
+
+    def describe(self) -> str:
+        return "a whole number" + (f" >= {self.minimum}" if self.minimum is not None else "")
+
+    def parse(self, value, path, run=None):
+        number = read_number(value, path, self.describe())
+        if number != int(number):
+            raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
+        if self.minimum is not None and number < self.minimum:
+            raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
+        return int(number)
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    """``true`` or ``false``."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    """One of a fixed set of words."""
+
+    options: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, str) and value in self.options:
+            return value
+        raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}"
+                               + (did_you_mean(value, self.options)
+                                  if isinstance(value, str) else ""))
+
+
+@dataclass(frozen=True)
+class Words(Kind):
+    """Words separated by spaces (``"norm pos_embed"``), or a list of words."""
+
+    def describe(self) -> str:
+        return "words separated by spaces, or a list of words"
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, str):
+            return value.split()
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return [w for v in value for w in v.split()]
+        raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+
+
+@dataclass(frozen=True)
+class NumberList(Kind):
+    """A non-empty list of numbers; ``increasing`` requires strictly increasing ones."""
+
+    item: Number = Number()
+    increasing: bool = False
+
+    def describe(self) -> str:
+        order = "strictly increasing " if self.increasing else ""
+        return f"a non-empty list of {order}numbers ({self.item.describe()} each)"
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            value = [value]  # `values: 0.001` means one value, as a YAML user would mean it
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+        numbers = [self.item.parse(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if self.increasing:
+            for i in range(1, len(numbers)):
+                if numbers[i] <= numbers[i - 1]:
+                    raise ConfigValueError(
+                        path, f"got {list(value)!r}: {path}[{i}] = {value[i]!r} is not greater "
+                              f"than {path}[{i - 1}] = {value[i - 1]!r}; expected {self.describe()}")
+        return numbers
+
+
+@dataclass(frozen=True)
+class Epochs(Kind):
+    """A duration in epochs, converted to steps with ``round(epochs * step_each_epoch)``
+    (PaddleOCR's warm-up and cycle rounding; Python rounds half to even)."""
+
+    allow_zero: bool = False
+    unit = "epochs"
+
+    def describe(self) -> str:
+        return f"a number of epochs {'>= 0' if self.allow_zero else '> 0'}"
+
+    def parse(self, value, path, run=None):
+        epochs = Number(minimum=0.0, minimum_open=not self.allow_zero).parse(value, path)
+        steps = round(epochs * run.step_each_epoch)
+        if steps == 0 and not self.allow_zero:
+            raise ConfigValueError(
+                path, f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per epoch; "
+                      f"expected at least one step")
+        return steps
+
+
+@dataclass(frozen=True)
+class Steps(Kind):
+    """A duration in steps (``step()`` calls)."""
+
+    allow_zero: bool = False
+    unit = "steps"
+
+    def describe(self) -> str:
+        return f"a whole number of steps {'>= 0' if self.allow_zero else '>= 1'}"
+
+    def parse(self, value, path, run=None):
+        return Integer(minimum=0 if self.allow_zero else 1).parse(value, path)
+
+
+@dataclass(frozen=True)
+class EpochBoundaries(Kind):
+    """Strictly increasing epochs at which a schedule changes, converted to steps.
+
+    The change happens at the first step ``t`` with ``t >= epoch * step_each_epoch``,
+    which is PaddleOCR's ``t < boundary`` test, also for fractional products."""
+
+    unit = "epochs"
+
+    def describe(self) -> str:
+        return "a non-empty list of strictly increasing epochs > 0"
+
+    def parse(self, value, path, run=None):
+        epochs = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
+            value, path)
+        return [math.ceil(e * run.step_each_epoch) for e in epochs]
+
+
+@dataclass(frozen=True)
+class StepBoundaries(Kind):
+    """Strictly increasing steps at which a schedule changes."""
+
+    unit = "steps"
+
+    def describe(self) -> str:
+        return "a non-empty list of strictly increasing whole steps > 0"
+
+    def parse(self, value, path, run=None):
+        steps = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
+            value, path)
+        for i, s in enumerate(steps):
+            if s != int(s):
+                raise ConfigValueError(f"{path}[{i}]", f"got {s!r}; expected a whole step")
+        return [int(s) for s in steps]
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True)
+class Param:
+    """One YAML key of a block.
+
+    ``aliases`` are other spellings of the same setting in other units, e.g. the
+    ``decay_steps`` key with the alias ``decay_epochs``: the user writes at most one of
+    them and the schedule receives the value under ``name``, converted to ``kind``'s unit
+    by the alias's own kind.
+    """
+
+    name: str
+    kind: Kind
+    default: Any = REQUIRED
+    doc: str = ""
+    aliases: Mapping[str, Kind] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False) -> Param:
+    """A duration written as ``<name>_steps`` or ``<name>_epochs``; the schedule receives
+    steps under ``<name>_steps``.  ``None`` (the default) means the whole run."""
+    return Param(f"{name}_steps", Steps(allow_zero), default, doc,
+                 aliases={f"{name}_epochs": Epochs(allow_zero)})
+
+
+def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
+                run: RunLength | None = None, strict: bool = False,
+                ignore: Iterable[str] = ()) -> "Parsed":
+    """Read ``block`` against ``params``: every param's value (converted, defaults filled
+    in), where it came from and which key was written.  Unknown keys warn with the closest
+    valid key, or raise when ``strict``; keys in ``ignore`` are left to the caller."""
+    if not isinstance(block, Mapping):
+        raise ConfigTypeError(path, f"got {block!r}; expected a mapping of keys to values")
+    by_key = {key: p for p in params for key in p.keys}
+    ignore = set(ignore)
+    for key in block:
+        if key in by_key or key in ignore:
+            continue
+        if not isinstance(key, str):
+            raise ConfigTypeError(f"{path}.{key!r}", "keys must be strings")
+        problem = ConfigValueError(f"{path}.{key}", "unknown key" + did_you_mean(key, by_key),
+                                   f"Valid keys: {', '.join(sorted(by_key))}")
+        if strict:
+            raise problem
+        warn(f"{problem} The key is ignored (strict=True makes this an error).")
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for p in params:
+        written = [k for k in p.keys if k in block]
+        if len(written) > 1:
+            raise ConfigValueError(
+                f"{path}.{written[1]}",
+                f"{' and '.join(path + '.' + k for k in written)} set the same thing",
+                "Keep one of them.")
+        if written:
+            key = written[0]
+            kind = p.kind if key == p.name else p.aliases[key]
+            values[p.name] = kind.parse(block[key], f"{path}.{key}", run)
+            sources[p.name] = "config"
+            keys[p.name] = key
+        elif p.required:
+            raise ConfigValueError(
+                f"{path}.{p.name}",
+                f"missing; expected {p.kind.describe()}"
+                + (f" ({p.doc})" if p.doc else ""),
+                "" if not p.aliases else f"Write {' or '.join(p.keys)}.")
+        else:
+            values[p.name] = p.default
+            sources[p.name] = "default"
+    return Parsed(values, sources, keys)
+
+
+@dataclass
+class Parsed:
+    """A block read by :func:`parse_block`.
+
+    ``values``: param name -> value (durations in steps); ``sources``: param name ->
+    ``"config"`` or ``"default"``; ``keys``: param name -> the YAML key written (e.g.
+    ``warmup_epoch`` for the ``warmup_steps`` param)."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    keys: dict[str, str]
+
+
+def describe_param(p: Param) -> str:
+    """One line for documentation: keys, type, default, meaning."""
+    keys = " | ".join(p.keys)
+    default = "required" if p.required else ("whole run" if p.default is None
+                                             and p.aliases else repr(p.default))
+    return f"{keys}: {p.kind.describe()}; default {default}. {p.doc}".strip()
+
