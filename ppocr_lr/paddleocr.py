@@ -189,7 +189,7 @@ class OneCycle(LRSchedule):
                 f"{len(phases)} phases with pct_start {p.pct_start:g} (phase ends "
                 f"{[round(e, 3) for e in ends[1:]]})", "Use more steps or another pct_start.")
         if self.warmup_steps:
-            warn(f"{self.path}.warmup_epoch: OneCycle's warm-up climbs to max_lr, then "
+            warn(f"{self.warmup_key}: OneCycle's warm-up climbs to max_lr, then "
                       f"the cycle starts again from max_lr / {p.div_factor:g} (PaddleOCR's "
                       "behaviour, reproduced); OneCycle already warms up in its first phase")
         return F.Hold(F.OneCycle(phases, p.anneal_strategy), run_steps)

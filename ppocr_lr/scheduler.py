@@ -113,12 +113,12 @@ class LRSchedule(LRScheduler):
         self.warmup_steps = values["warmup_steps"]
         if values["decay_ends_at_last_step"] and self.warmup_steps >= self.run.total_steps:
             raise ConfigValueError(
-                f"{path}.warmup_epoch",
+                self.warmup_key,
                 f"a warm-up of {self.warmup_steps} steps leaves no steps for the decay in a "
                 f"run of {self.run.total_steps} steps (decay_ends_at_last_step is true)",
                 "Shorten the warm-up.")
         if self.warmup_steps > self.run.total_steps:
-            warn(f"{path}.warmup_epoch: the warm-up ({self.warmup_steps} steps) is longer "
+            warn(f"{self.warmup_key}: the warm-up ({self.warmup_steps} steps) is longer "
                       f"than the run ({self.run.total_steps} steps); the decay never starts")
         decay_run = self.run.total_steps - (
             self.warmup_steps if values["decay_ends_at_last_step"] else 0)
@@ -129,6 +129,12 @@ class LRSchedule(LRScheduler):
             warn(f"{path}.{self.warmup_start_key} ({start:g}) is above the learning rate the "
                       f"warm-up climbs to ({self.peak_lr:g}): the warm-up goes down")
         self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
+
+    @property
+    def warmup_key(self) -> str:
+        """The YAML path of the warm-up length as written (``warmup_epoch`` or
+        ``warmup_steps``)."""
+        return f"{self.path}.{self.keys_written.get('warmup_steps', 'warmup_epoch')}"
 
     def peak(self, p: SimpleNamespace) -> float:
         """The learning rate the warm-up climbs to: the ``warmup_peak`` key's value, or
