@@ -222,7 +222,9 @@ class Epochs(Kind):
         return f"a number of epochs {'>= 0' if self.allow_zero else '> 0'}"
 
     def parse(self, value, path, run=None):
-        epochs = Number(minimum=0.0, minimum_open=not self.allow_zero).parse(value, path)
+        epochs = read_number(value, path, self.describe())
+        if epochs < 0 or (epochs == 0 and not self.allow_zero):
+            raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
         steps = round(epochs * run.step_each_epoch)
         if steps == 0 and not self.allow_zero:
             raise ConfigValueError(
