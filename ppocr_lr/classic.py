@@ -22,23 +22,21 @@ ALPHA = Param("alpha", Number(0.0, 1.0), 0.0, "floor, as a fraction of learning_
 
 
 class _RateDecay(LRSchedule):
-    """The three decays of ``p``; subclasses set ``kind``."""
+    """The three decays of ``p``; subclasses set ``formula``, a
+    :class:`ppocr_lr.functions._RateDecay`."""
 
-    kind = ""
-    params = (LEARNING_RATE,
-              Param("decay_rate", RATE, None, "how fast the rate falls per period"),
-              DECAY, STAIRCASE)
+    formula: type
 
     def decay(self, p, run_steps):
-        return F.ExponentialFamily(self.kind, p.learning_rate, p.decay_rate,
-                                   p.decay_steps or run_steps, p.staircase)
+        return self.formula(p.learning_rate, p.decay_rate, p.decay_steps or run_steps,
+                            p.staircase)
 
 
 @register_scheduler("Exponential")
 class Exponential(_RateDecay):
     """``lr0 * decay_rate ** p``.  Past the end: keeps decaying."""
 
-    kind = "exponential"
+    formula = F.ExponentialDecay
     params = (LEARNING_RATE,
               Param("decay_rate", POSITIVE, REQUIRED,
                     "factor per period (< 1 decays)"),
@@ -49,7 +47,7 @@ class Exponential(_RateDecay):
 class NaturalExp(_RateDecay):
     """``lr0 * exp(-decay_rate * p)``.  Past the end: keeps decaying."""
 
-    kind = "natural_exp"
+    formula = F.NaturalExpDecay
     params = (LEARNING_RATE,
               Param("decay_rate", RATE, REQUIRED, "exponent per period"),
               DECAY, STAIRCASE)
@@ -59,7 +57,7 @@ class NaturalExp(_RateDecay):
 class InverseTime(_RateDecay):
     """``lr0 / (1 + decay_rate * p)``.  Past the end: keeps decaying."""
 
-    kind = "inverse_time"
+    formula = F.InverseTimeDecay
     params = NaturalExp.params
 
 

@@ -12,16 +12,18 @@ to the last bit: arithmetic is IEEE in both, and for ``cos``/``exp``/``log``/``p
 vector backend uses numpy only where numpy gives the same bits as ``math`` on this
 machine (checked once, on first use); elsewhere it maps ``math`` over the values.
 
-Combinators join schedules: :class:`Switch` (phases in time), :class:`Shift` (start
-later), :class:`Cycle` (repeat), :class:`Hold` (stop at a step).  Warm-up is
-``Switch([W], [Ramp(...), Shift(decay, W)])``.
+Combinators join schedules: :class:`Switch` (phases in time, each on its own clock),
+:class:`Cycle` (repeat), :class:`Hold` (stop at a step).  Warm-up is
+``Switch([W], [Ramp(...), decay], offsets=[0, W])``.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import operator
+from types import SimpleNamespace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -29,54 +31,28 @@ import numpy as np
 # --------------------------------------------------------------------------- backends
 
 
-class _ScalarBackend:
-    """One step: Python numbers and ``math``."""
+def _mix64(x: int) -> int:
+    """SplitMix64's finaliser: a 64-bit integer hash."""
+    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
 
-    cos = staticmethod(math.cos)
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    pow = staticmethod(operator.pow)
-    ipow = staticmethod(operator.pow)  # float ** int: C pow() with the int as a double
-    floor = staticmethod(math.floor)
-    ceil = staticmethod(math.ceil)
-    minimum = staticmethod(min)
-    maximum = staticmethod(max)
 
-    @staticmethod
-    def where(condition, if_true, if_false):
-        return if_true if condition else if_false
-
-    @staticmethod
-    def take(table: Sequence[float], index):
-        return table[index]
-
-    @staticmethod
-    def count_le(sorted_values: Sequence[float], t):
-        """How many of ``sorted_values`` are <= t."""
-        return bisect.bisect_right(sorted_values, t)
-
-    @staticmethod
-    def count_lt(sorted_values: Sequence[float], t):
-        """How many of ``sorted_values`` are < t."""
-        return bisect.bisect_left(sorted_values, t)
-
-    @staticmethod
-    def mix64(x):
-        """SplitMix64's finaliser: a 64-bit integer hash."""
-        x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-        return x ^ (x >> 31)
-
-    @staticmethod
-    def unit_interval(bits):
-        """(0, 1] from the top 53 bits of a 64-bit hash."""
-        return ((bits >> 11) + 1) * 2.0 ** -53
-
-    @staticmethod
-    def as_uint64(t):
-        return t & 0xFFFFFFFFFFFFFFFF
+# One step: Python numbers, ``math`` and C builtins only (no Python-level calls), so
+# ``step()`` costs no more than Paddle's own schedulers.
+SCALAR = SimpleNamespace(
+    cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt,
+    pow=operator.pow,
+    ipow=operator.pow,  # float ** int: C pow() with the int as a double
+    floor=math.floor, ceil=math.ceil, minimum=min, maximum=max,
+    take=operator.getitem,               # table[index]
+    count_le=bisect.bisect_right,        # how many sorted values are <= t
+    count_lt=bisect.bisect_left,         # how many sorted values are < t
+    mix64=_mix64,
+    unit_interval=lambda bits: ((bits >> 11) + 1) * 2.0 ** -53,  # (0, 1] from 53 bits
+    as_uint64=lambda t: t & 0xFFFFFFFFFFFFFFFF,
+)
 
 
 def _map_libm(function: Callable[..., float], *args):
@@ -107,7 +83,7 @@ def _probe_inputs():
 
 
 class _VectorBackend:
-    """Many steps at once: numpy, bit-identical to :class:`_ScalarBackend`."""
+    """Many steps at once: numpy, bit-identical to :data:`SCALAR`."""
 
     sqrt = staticmethod(np.sqrt)  # IEEE: correctly rounded in both backends
     floor = staticmethod(np.floor)
@@ -201,7 +177,6 @@ def _broadcast_forms(probe):
     return forms
 
 
-SCALAR = _ScalarBackend()
 VECTOR = _VectorBackend()
 
 # --------------------------------------------------------------------------- base
@@ -211,13 +186,21 @@ class Schedule:
     """A learning rate as a pure function of the step ``t`` (an int >= 0)."""
 
     def __call__(self, t: int) -> float:
-        return self.formula(t, SCALAR)
+        return self.formula(SCALAR, t)
+
+    def scalar(self) -> Callable[[int], float]:
+        """A fast function of one step with the same bits as ``self(t)``; what ``step()``
+        calls.  Combinators flatten themselves into one closure here."""
+        return functools.partial(self.formula, SCALAR)
 
     def array(self, t: np.ndarray) -> np.ndarray:
         """The learning rate at every step of an int64 array ``t``."""
-        return np.asarray(self.formula(t, VECTOR), dtype=np.float64) + np.zeros(t.shape)
+        values = self.formula(VECTOR, t)
+        if np.ndim(values) == 0:
+            return np.full(t.shape, float(values))
+        return np.asarray(values, dtype=np.float64)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         raise NotImplementedError
 
 
@@ -230,7 +213,7 @@ class Constant(Schedule):
     def __init__(self, value: float):
         self.value = float(value)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         return self.value
 
 
@@ -241,7 +224,7 @@ class Ramp(Schedule):
     def __init__(self, start: float, end: float, length: int):
         self.start, self.end, self.length = float(start), float(end), int(length)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         return (self.end - self.start) * t / self.length + self.start
 
 
@@ -257,13 +240,16 @@ class Polynomial(Schedule):
         self.lr0, self.decay_steps, self.end_lr = float(lr0), int(decay_steps), float(end_lr)
         self.power, self.cycle = float(power), bool(cycle)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         if self.cycle:
             length = self.decay_steps * xp.maximum(xp.ceil(t / self.decay_steps), 1)
             progress = t / length
         else:
             progress = xp.minimum(t, self.decay_steps) / self.decay_steps
-        return (self.lr0 - self.end_lr) * xp.pow(1 - progress, self.power) + self.end_lr
+        base = 1 - progress
+        if self.power != 1.0:  # x ** 1.0 is x exactly; skipping pow keeps arrays fast
+            base = xp.pow(base, self.power)
+        return (self.lr0 - self.end_lr) * base + self.end_lr
 
 
 class Cosine(Schedule):
@@ -273,7 +259,7 @@ class Cosine(Schedule):
     def __init__(self, lr0: float, period: int, eta_min: float = 0.0):
         self.lr0, self.period, self.eta_min = float(lr0), int(period), float(eta_min)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         return self.eta_min + (self.lr0 - self.eta_min) * (
             1 + xp.cos(math.pi * t / self.period)) / 2
 
@@ -288,7 +274,7 @@ class GeometricSteps(Schedule):
         self.lr0, self.gamma = float(lr0), float(gamma)
         self.milestones, self.every = list(milestones), every
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         k = t // self.every if self.every else xp.count_le(self.milestones, t)
         return self.lr0 * xp.ipow(self.gamma, k)
 
@@ -299,32 +285,41 @@ class PiecewiseConstant(Schedule):
     def __init__(self, boundaries: Sequence[int], values: Sequence[float]):
         self.boundaries, self.values = list(boundaries), [float(v) for v in values]
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         return xp.take(self.values, xp.count_le(self.boundaries, t))
 
 
-class ExponentialFamily(Schedule):
-    """The classic decays of ``p = t / D`` (or ``floor(t / D)`` with ``staircase``):
-    ``exponential``: ``lr0 * rate ** p``; ``natural_exp``: ``lr0 * exp(-rate * p)``;
-    ``inverse_time``: ``lr0 / (1 + rate * p)``."""
+class _RateDecay(Schedule):
+    """The classic decays of ``p = t / D``, or ``floor(t / D)`` with ``staircase``."""
 
-    def __init__(self, kind: str, lr0: float, rate: float, decay_steps: int,
-                 staircase: bool):
-        self.kind, self.lr0, self.rate = kind, float(lr0), float(rate)
+    def __init__(self, lr0: float, rate: float, decay_steps: int, staircase: bool):
+        self.lr0, self.rate = float(lr0), float(rate)
         self.decay_steps, self.staircase = int(decay_steps), bool(staircase)
 
-    def formula(self, t, xp):
-        if self.staircase:
-            p = t // self.decay_steps
-            if self.kind == "exponential":
-                return self.lr0 * xp.ipow(self.rate, p)
-        else:
-            p = t / self.decay_steps
-        if self.kind == "exponential":
-            return self.lr0 * xp.pow(self.rate, p)
-        if self.kind == "natural_exp":
-            return self.lr0 * xp.exp(-1 * self.rate * p)
-        return self.lr0 / (1 + self.rate * p)
+    def progress(self, t):
+        return t // self.decay_steps if self.staircase else t / self.decay_steps
+
+
+class ExponentialDecay(_RateDecay):
+    """``lr0 * rate ** p`` (Paddle's ``ExponentialDecay`` when ``D = 1``)."""
+
+    def formula(self, xp, t):
+        power = xp.ipow if self.staircase else xp.pow  # whole powers: exact, table-driven
+        return self.lr0 * power(self.rate, self.progress(t))
+
+
+class NaturalExpDecay(_RateDecay):
+    """``lr0 * exp(-rate * p)`` (Paddle's ``NaturalExpDecay`` arithmetic)."""
+
+    def formula(self, xp, t):
+        return self.lr0 * xp.exp(-1 * self.rate * self.progress(t))
+
+
+class InverseTimeDecay(_RateDecay):
+    """``lr0 / (1 + rate * p)`` (Paddle's ``InverseTimeDecay`` arithmetic)."""
+
+    def formula(self, xp, t):
+        return self.lr0 / (1 + self.rate * self.progress(t))
 
 
 class CosineDecay(Schedule):
@@ -333,7 +328,7 @@ class CosineDecay(Schedule):
     def __init__(self, lr0: float, decay_steps: int, alpha: float):
         self.lr0, self.decay_steps, self.alpha = float(lr0), int(decay_steps), float(alpha)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         s = xp.minimum(t, self.decay_steps)
         c = 0.5 * (1 + xp.cos(math.pi * s / self.decay_steps))
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
@@ -347,7 +342,7 @@ class CosineRestarts(Schedule):
         self.lr0, self.first = float(lr0), int(first_decay_steps)
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         f = t / self.first
         if self.t_mul == 1.0:
             i = xp.floor(f)
@@ -376,20 +371,20 @@ class LinearCosine(Schedule):
         self.initial_variance, self.variance_decay = float(initial_variance), float(variance_decay)
         self.seed = int(seed)
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         s = xp.minimum(t, self.decay_steps)
         linear = (self.decay_steps - s) / self.decay_steps
         if self.initial_variance:
             variance = self.initial_variance / xp.pow(1 + s, self.variance_decay)
-            linear = linear + xp.sqrt(variance) * standard_normal(self.seed, t, xp)
+            linear = linear + xp.sqrt(variance) * standard_normal(xp, self.seed, t)
         cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
         return self.lr0 * ((self.alpha + linear) * cosine + self.beta)
 
 
-def standard_normal(seed: int, t, xp):
+def standard_normal(xp, seed: int, t):
     """A standard normal draw that depends only on ``(seed, t)`` (Box-Muller over two
     SplitMix64 hashes of the step), identical in both backends."""
-    key = SCALAR.mix64(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    key = _mix64(int(seed) & 0xFFFFFFFFFFFFFFFF)
     counter = xp.as_uint64(t) * 2
     u1 = xp.unit_interval(xp.mix64(counter ^ key))
     u2 = xp.unit_interval(xp.mix64((counter + 1) ^ key))
@@ -409,7 +404,7 @@ class OneCycle(Schedule):
         self.tos = [float(p[2]) for p in phases]
         self.strategy = strategy
 
-    def formula(self, t, xp):
+    def formula(self, xp, t):
         phase = xp.minimum(xp.count_lt(self.ends, t), len(self.ends) - 1)
         start, end = xp.take(self.starts, phase), xp.take(self.ends, phase)
         first, last = xp.take(self.froms, phase), xp.take(self.tos, phase)
@@ -423,50 +418,69 @@ class OneCycle(Schedule):
 
 
 class Switch(Schedule):
-    """``parts[i]`` on ``boundaries[i-1] <= t < boundaries[i]``, each at the absolute step."""
+    """Phases in time: ``parts[i]`` on ``boundaries[i-1] <= t < boundaries[i]``.
 
-    def __init__(self, boundaries: Sequence[int], parts: Sequence[Schedule]):
+    Each part runs on its own clock, ``t - offsets[i]`` (0: the absolute step; the part's
+    first boundary: it starts at its own step 0 there, as in optax's ``join_schedules``)."""
+
+    def __init__(self, boundaries: Sequence[int], parts: Sequence[Schedule],
+                 offsets: Sequence[int] | None = None):
         if len(parts) != len(boundaries) + 1:
             raise ValueError("a Switch needs one part more than boundaries")
-        self.boundaries, self.parts = list(boundaries), list(parts)
+        self.boundaries, self.parts = [int(b) for b in boundaries], list(parts)
+        self.offsets = [int(o) for o in offsets] if offsets is not None else [0] * len(parts)
 
     def __call__(self, t: int) -> float:
-        return self.parts[bisect.bisect_right(self.boundaries, t)](t)
+        i = bisect.bisect_right(self.boundaries, t)
+        return self.parts[i](t - self.offsets[i])
+
+    def scalar(self) -> Callable[[int], float]:
+        fns = [part.scalar() for part in self.parts]
+        boundaries, offsets = self.boundaries, self.offsets
+        if len(fns) == 2:  # a warm-up, most joins: one comparison, one call
+            (low, high), edge, (first, second) = fns, boundaries[0], offsets
+            return lambda t: low(t - first) if t < edge else high(t - second)
+
+        def join(t):
+            i = bisect.bisect_right(boundaries, t)
+            return fns[i](t - offsets[i])
+        return join
 
     def array(self, t: np.ndarray) -> np.ndarray:
-        which = np.searchsorted(self.boundaries, t, side="right")
         out = np.empty(t.shape, dtype=np.float64)
-        for i, part in enumerate(self.parts):
+        if t.ndim == 1 and (t.size < 2 or np.all(t[1:] >= t[:-1])):
+            # sorted steps (a whole run): each part gets a slice, no masks or copies
+            edges = [0, *np.searchsorted(t, self.boundaries, side="left"), t.size]
+            for part, offset, lo, hi in zip(self.parts, self.offsets, edges, edges[1:]):
+                if hi > lo:
+                    out[lo:hi] = part.array(t[lo:hi] - offset)
+            return out
+        which = np.searchsorted(self.boundaries, t, side="right")
+        for i, (part, offset) in enumerate(zip(self.parts, self.offsets)):
             here = which == i
-            if here.all():
-                return part.array(t)
             if here.any():
-                out[here] = part.array(t[here])
+                out[here] = part.array(t[here] - offset)
         return out
 
 
 class _Wrapper(Schedule):
-    """A schedule evaluated at a transformed step."""
+    """A schedule evaluated at a transformed step, ``inner(clock(t))``."""
 
     def __init__(self, inner: Schedule):
         self.inner = inner
 
     def __call__(self, t: int) -> float:
-        return self.inner(self.step(t, SCALAR))
+        return self.inner(self.clock(SCALAR, t))
+
+    def scalar(self) -> Callable[[int], float]:
+        inner, clock = self.inner.scalar(), self.clock
+        return lambda t: inner(clock(SCALAR, t))
 
     def array(self, t: np.ndarray) -> np.ndarray:
-        return self.inner.array(self.step(t, VECTOR))
+        return self.inner.array(self.clock(VECTOR, t))
 
-
-class Shift(_Wrapper):
-    """``inner(t - offset)``: the inner schedule starts at step ``offset``."""
-
-    def __init__(self, inner: Schedule, offset: int):
-        super().__init__(inner)
-        self.offset = int(offset)
-
-    def step(self, t, xp):
-        return t - self.offset
+    def clock(self, xp, t):
+        raise NotImplementedError
 
 
 class Cycle(_Wrapper):
@@ -476,7 +490,7 @@ class Cycle(_Wrapper):
         super().__init__(inner)
         self.period = int(period)
 
-    def step(self, t, xp):
+    def clock(self, xp, t):
         return t % self.period
 
 
@@ -487,7 +501,7 @@ class Hold(_Wrapper):
         super().__init__(inner)
         self.last = int(last)
 
-    def step(self, t, xp):
+    def clock(self, xp, t):
         return xp.minimum(t, self.last)
 
 
@@ -495,4 +509,4 @@ def warmup(decay: Schedule, steps: int, start: float, peak: float) -> Schedule:
     """``(peak - start) * t / W + start`` for ``t < W``, then ``decay(t - W)``."""
     if steps <= 0:
         return decay
-    return Switch([steps], [Ramp(start, peak, steps), Shift(decay, steps)])
+    return Switch([steps], [Ramp(start, peak, steps), decay], offsets=[0, steps])

@@ -129,6 +129,7 @@ class LRSchedule(LRScheduler):
             warn(f"{path}.{self.warmup_start_key} ({start:g}) is above the learning rate the "
                       f"warm-up climbs to ({self.peak_lr:g}): the warm-up goes down")
         self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
+        self._lr = self.schedule.scalar()
 
     @property
     def warmup_key(self) -> str:
@@ -152,7 +153,7 @@ class LRSchedule(LRScheduler):
     # ------------------------------------------------------------------ stepping
 
     def get_lr(self) -> float:
-        return self.schedule(self.last_epoch)
+        return self._lr(self.last_epoch)
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (or jump to step ``epoch``) and update the learning rate."""
@@ -160,7 +161,7 @@ class LRSchedule(LRScheduler):
             self.last_epoch += 1
         else:
             self.last_epoch = _step_number(epoch, "epoch")
-        self.last_lr = self.schedule(self.last_epoch)
+        self.last_lr = self._lr(self.last_epoch)
         if self.verbose:
             print(f"Step {self.last_epoch}: {self.name} set learning rate to {self.last_lr}.")
 
@@ -171,7 +172,7 @@ class LRSchedule(LRScheduler):
 
     def lr_at(self, step: int) -> float:
         """The learning rate after ``step`` calls of ``step()``; changes nothing."""
-        return self.schedule(_step_number(step, "step"))
+        return self._lr(_step_number(step, "step"))
 
     def lr_array(self, steps) -> np.ndarray:
         """``lr_at`` for every step of an array (vectorised; the same bits as ``lr_at``)."""
@@ -180,7 +181,7 @@ class LRSchedule(LRScheduler):
             if array.dtype.kind != "f" or not np.all(np.isfinite(array)) or np.any(
                     array != np.floor(array)):
                 raise TypeError(f"steps must be whole numbers, got {array.dtype} values")
-        array = array.astype(np.int64)
+        array = np.asarray(array, dtype=np.int64)
         if array.size and array.min() < 0:
             raise ValueError(f"steps count from 0; got {int(array.min())}")
         return self.schedule.array(array)
