@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 import yaml
 
-warnings.filterwarnings("ignore")
+warnings.filterwarnings("ignore")  # Paddle's import notes and our ConfigWarnings
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -117,10 +117,11 @@ def main() -> None:
         theirs = paddle_counterpart(block, EPOCHS, SPE)
         t_ours = per_step_seconds(ours, n_step, repeats)
         steps = np.arange(n_run)
-        ours.lr_array(steps[:1000])  # first call chooses the bit-exact vector functions
-        start = time.perf_counter()
-        ours.lr_array(steps)
-        t_array = time.perf_counter() - start
+        t_array = float("inf")
+        for _ in range(repeats):  # best of: the first call also faults in fresh memory
+            start = time.perf_counter()
+            ours.lr_array(steps)
+            t_array = min(t_array, time.perf_counter() - start)
         if theirs is None:
             rows.append((os.path.basename(path), ours.name, "-", t_ours, None, None, t_array,
                          None))
@@ -131,7 +132,8 @@ def main() -> None:
                      + (f"({type(theirs.learning_rate).__name__})"
                         if isinstance(theirs, L.LinearWarmup) else ""),
                      t_ours, t_theirs, t_ours / t_theirs, t_array, t_loop / t_array))
-    print(f"step(): best of {repeats} x {n_step} calls; whole run: {n_run:,} steps\n")
+    print(f"step(): best of {repeats} x {n_step:,} calls; whole run: {n_run:,} steps "
+          f"(lr_array: best of {repeats} calls; Paddle: one loop)\n")
     print("| example | ppocr_lr | Paddle composition | step() ppocr_lr | step() Paddle | "
           "ratio | lr_array run | Paddle loop / lr_array |")
     print("|---|---|---|---|---|---|---|---|")

@@ -191,7 +191,7 @@ class Schedule:
     def scalar(self) -> Callable[[int], float]:
         """A fast function of one step with the same bits as ``self(t)``; what ``step()``
         calls.  Combinators flatten themselves into one closure here."""
-        return functools.partial(self.formula, SCALAR)
+        return functools.partial(type(self).formula, self, SCALAR)  # no bound-method hop
 
     def array(self, t: np.ndarray) -> np.ndarray:
         """The learning rate at every step of an int64 array ``t``."""
@@ -295,9 +295,7 @@ class _RateDecay(Schedule):
     def __init__(self, lr0: float, rate: float, decay_steps: int, staircase: bool):
         self.lr0, self.rate = float(lr0), float(rate)
         self.decay_steps, self.staircase = int(decay_steps), bool(staircase)
-
-    def progress(self, t):
-        return t // self.decay_steps if self.staircase else t / self.decay_steps
+        self.divide = operator.floordiv if staircase else operator.truediv  # p = divide(t, D)
 
 
 class ExponentialDecay(_RateDecay):
@@ -305,21 +303,21 @@ class ExponentialDecay(_RateDecay):
 
     def formula(self, xp, t):
         power = xp.ipow if self.staircase else xp.pow  # whole powers: exact, table-driven
-        return self.lr0 * power(self.rate, self.progress(t))
+        return self.lr0 * power(self.rate, self.divide(t, self.decay_steps))
 
 
 class NaturalExpDecay(_RateDecay):
     """``lr0 * exp(-rate * p)`` (Paddle's ``NaturalExpDecay`` arithmetic)."""
 
     def formula(self, xp, t):
-        return self.lr0 * xp.exp(-1 * self.rate * self.progress(t))
+        return self.lr0 * xp.exp(-1 * self.rate * self.divide(t, self.decay_steps))
 
 
 class InverseTimeDecay(_RateDecay):
     """``lr0 / (1 + rate * p)`` (Paddle's ``InverseTimeDecay`` arithmetic)."""
 
     def formula(self, xp, t):
-        return self.lr0 / (1 + self.rate * self.progress(t))
+        return self.lr0 / (1 + self.rate * self.divide(t, self.decay_steps))
 
 
 class CosineDecay(Schedule):
@@ -493,6 +491,10 @@ class Cycle(_Wrapper):
     def clock(self, xp, t):
         return t % self.period
 
+    def scalar(self):
+        inner, period = self.inner.scalar(), self.period
+        return lambda t: inner(t % period)
+
 
 class Hold(_Wrapper):
     """``inner(min(t, last))``: the value at step ``last`` is kept afterwards."""
@@ -503,6 +505,10 @@ class Hold(_Wrapper):
 
     def clock(self, xp, t):
         return xp.minimum(t, self.last)
+
+    def scalar(self):
+        inner, last = self.inner.scalar(), self.last
+        return lambda t: inner(t if t < last else last)
 
 
 def warmup(decay: Schedule, steps: int, start: float, peak: float) -> Schedule:

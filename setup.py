@@ -1,0 +1,20 @@
+from setuptools import find_packages, setup
+
+with open("README.md", encoding="utf-8") as f:
+    long_description = f.read()
+
+setup(
+    name="ppocr-lr",
+    version="0.1.0",
+    description="PaddleOCR's learning-rate schedules and optimizer builder: exact, "
+                "checked, resumable",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["ppocr_lr", "ppocr_lr.*"]),
+    python_requires=">=3.9",
+    install_requires=["paddlepaddle>=3.0", "numpy", "pyyaml"],
+    extras_require={"test": ["pytest", "hypothesis"]},
+    license="Apache-2.0",
+    classifiers=["Programming Language :: Python :: 3",
+                 "Topic :: Scientific/Engineering :: Artificial Intelligence"],
+)

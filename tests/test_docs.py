@@ -1,0 +1,31 @@
+"""The README stays true: its commands, its table of names and keys."""
+
+import os
+import re
+
+import ppocr_lr
+from ppocr_lr.registry import scheduler_class
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_second():
+    block = README.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0].startswith("# 1.") and block[2].startswith("# 2. run the tests")
+    assert "pip install" in block[1] and "pip install" in block[3] and "pytest" in block[3]
+    ci = open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8").read()
+    assert "# 2\\. run the tests" in ci
+
+
+def test_every_name_and_key_is_in_the_readme_table():
+    for name in ppocr_lr.available_schedulers():
+        cls = scheduler_class(name)
+        if not cls.__module__.startswith("ppocr_lr."):
+            continue
+        row = re.search(rf"^\| `{name}`[^\n]*$", README, re.M)
+        assert row, name
+        for param in cls.params:
+            for key in param.keys:
+                assert f"`{key}`" in row.group(0) or (
+                    name == "NoisyLinearCosine" and key in README), (name, key)
