@@ -170,6 +170,34 @@ class Choice(Kind):
 
 
 @dataclass(frozen=True)
+class Text(Kind):
+    """A string (a name, a path)."""
+
+    def describe(self) -> str:
+        return "a string"
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, str):
+            return value
+        raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+
+
+@dataclass(frozen=True)
+class TextList(Kind):
+    """A non-empty list of strings (a single string is a list of one)."""
+
+    def describe(self) -> str:
+        return "a non-empty list of strings"
+
+    def parse(self, value, path, run=None):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+        return [Text().parse(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+
+@dataclass(frozen=True)
 class Words(Kind):
     """Words separated by spaces (``"norm pos_embed"``), or a list of words."""
 
@@ -349,7 +377,11 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
                 f"{path}.{written[1]}",
                 f"{' and '.join(path + '.' + k for k in written)} set the same thing",
                 "Keep one of them.")
-        if written:
+        if written and block[written[0]] is None and p.default is None:
+            values[p.name] = None  # `key:` left empty in YAML: the same as not written
+            sources[p.name] = "config"
+            keys[p.name] = written[0]
+        elif written:
             key = written[0]
             kind = p.kind if key == p.name else p.aliases[key]
             values[p.name] = kind.parse(block[key], f"{path}.{key}", run)

@@ -1,0 +1,437 @@
+"""The training program behind ``tools/train.py``: PaddleOCR's config shape and habits,
+with the optimizer and learning-rate schedule built by ``ppocr_lr.build_optimizer``.
+
+Config blocks read here: ``Global``, ``Architecture``, ``Loss``, ``Optimizer``,
+``PostProcess``, ``Metric``, ``Train`` and ``Eval`` (``dataset`` and ``loader``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import json
+import logging
+import os
+import random
+import sys
+import time
+import warnings
+
+import numpy as np
+import paddle
+import paddle.distributed as dist
+import yaml
+
+import ppocr_lr
+from ppocr_lr.errors import ConfigTypeError, ConfigValueError, closest, did_you_mean
+from ppocr_lr.params import Flag, Integer, NumberList, Number, Param, Text, parse_block
+
+from .rec import checkpoint
+from .rec.data import build_loader
+from .rec.metric import RecMetric, decode_batch
+from .rec.model import CRNN, CTCLoss
+from .rec.text import CharacterSet, TrainError
+
+GLOBAL_PARAMS = (
+    Param("epoch_num", Integer(minimum=1), 10, "epochs to train"),
+    Param("print_batch_step", Integer(minimum=1), 10, "log every this many steps"),
+    Param("save_model_dir", Text(), "./output/rec", "where checkpoints and logs go"),
+    Param("save_epoch_step", Integer(minimum=1), 1000, "also keep iter_epoch_N every N epochs"),
+    Param("eval_batch_step", NumberList(Number(minimum=0.0)), [0, 500],
+          "[start, every]: evaluate every `every` steps after step `start`"),
+    Param("checkpoints", Text(), None, "resume from this checkpoint prefix"),
+    Param("pretrained_model", Text(), None, "start from these weights (schedule fresh)"),
+    Param("seed", Integer(minimum=0), 1024, "seed of weights and data order"),
+    Param("character_dict_path", Text(), None,
+          "one character per line; empty: PaddleOCR's 0-9a-z"),
+    Param("max_text_length", Integer(minimum=1), 25, "longest label"),
+    Param("use_space_char", Flag(), False, "add ' ' to the character set"),
+    Param("cal_metric_during_train", Flag(), True, "log the training batches' accuracy"),
+    Param("log_smooth_window", Integer(minimum=1), 20, "steps averaged in log lines"),
+    Param("use_gpu", Flag(), False, "accepted for PaddleOCR configs; this trainer runs on CPU"),
+)
+# Keys PaddleOCR's Global holds that matter to inference or export, not to training here.
+NOT_FOR_TRAINING = ("save_inference_dir", "use_visualdl", "infer_img", "infer_mode",
+                    "save_res_path", "character_type", "distributed", "d2s_train_image_shape",
+                    "use_amp", "scale_loss", "use_dynamic_loss_scaling", "amp_level",
+                    "pretrained_model_ignore_keys", "calc_epoch_interval")
+SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train",
+            "Eval")
+# Blocks whose consumer checks its own keys, so -o may add keys there.
+OPEN_BLOCKS = ("Optimizer", "Architecture", "Train", "Eval")
+
+logger = logging.getLogger("ppocr_lr.train")
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def load_config(path: str) -> dict:
+    if not os.path.isfile(path):
+        raise TrainError(f"config file {path!r} does not exist")
+    try:
+        with open(path, encoding="utf-8") as f:
+            config = yaml.safe_load(f)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise TrainError(f"config file {path} is not valid YAML{where}: "
+                         f"{getattr(err, 'problem', err)}") from None
+    if not isinstance(config, dict):
+        raise TrainError(f"config file {path}: expected a mapping of sections "
+                         f"({', '.join(SECTIONS)})")
+    unknown = [k for k in config if k not in SECTIONS]
+    if unknown:
+        raise TrainError(f"config file {path}: unknown section {unknown[0]!r}"
+                         f"{did_you_mean(str(unknown[0]), SECTIONS)}")
+    return config
+
+
+def apply_overrides(config: dict, overrides: list[str]) -> None:
+    """``Key.sub=value`` pairs, values parsed as YAML, as PaddleOCR's ``-o``."""
+    for item in overrides:
+        if "=" not in item:
+            raise TrainError(f"-o {item!r}: expected Key.sub=value")
+        path, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        keys = path.strip().split(".")
+        node, walked = config, []
+        for key in keys[:-1]:
+            walked.append(key)
+            if not isinstance(node, dict) or key not in node or not isinstance(node[key], dict):
+                options = list(node) if isinstance(node, dict) else []
+                raise TrainError(f"-o {path}: {'.'.join(walked)} is not a block of the config"
+                                 f"{did_you_mean(key, options)}")
+            node = node[key]
+        leaf = keys[-1]
+        if leaf not in node and not _may_add(keys):
+            options = list(node) + ([p.name for p in GLOBAL_PARAMS] if keys[0] == "Global"
+                                    else [])
+            raise TrainError(f"-o {path}: unknown key{did_you_mean(leaf, options)}")
+        node[leaf] = value
+
+
+def _may_add(keys: list[str]) -> bool:
+    if keys[0] == "Global":
+        return len(keys) == 2 and any(keys[1] in p.keys for p in GLOBAL_PARAMS)
+    return keys[0] in OPEN_BLOCKS and len(keys) > 1
+
+
+def read_global(config: dict) -> dict:
+    block = dict(config.get("Global") or {})
+    unused = [k for k in block if k in NOT_FOR_TRAINING]
+    for key in unused:
+        logger.info(f"Global.{key} is not used by this trainer")
+        block.pop(key)
+    values = parse_block(block, GLOBAL_PARAMS, "Global").values
+    steps = values["eval_batch_step"]
+    if len(steps) != 2 or any(s != int(s) for s in steps) or steps[1] < 1:
+        raise TrainError(f"Global.eval_batch_step: got {steps!r}; expected [start, every] "
+                         "(whole steps, every >= 1)")
+    values["eval_batch_step"] = [int(s) for s in steps]
+    return values
+
+
+# ------------------------------------------------------------------ logging and files
+
+
+def setup_logging(save_dir: str, rank: int) -> None:
+    logger.handlers.clear()
+    logger.propagate = False
+    logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
+    form = logging.Formatter("[%(asctime)s] ppocr %(levelname)s: %(message)s",
+                             datefmt="%Y/%m/%d %H:%M:%S")
+    screen = logging.StreamHandler(sys.stdout)
+    screen.setFormatter(form)
+    logger.addHandler(screen)
+    if rank == 0:
+        os.makedirs(save_dir, exist_ok=True)
+        file = logging.FileHandler(os.path.join(save_dir, "train.log"), encoding="utf-8")
+        file.setFormatter(form)
+        logger.addHandler(file)
+
+
+class MetricsFile:
+    """One JSON object per line: every step's ``lr`` and ``loss``, every evaluation."""
+
+    def __init__(self, path: str, resume_step: int):
+        self.path = path
+        if resume_step and os.path.exists(path):  # drop what the resumed steps will redo
+            with open(path, encoding="utf-8") as f:
+                kept = [line for line in f if json.loads(line).get("global_step", 0)
+                        <= resume_step]
+            with open(path, "w", encoding="utf-8") as f:
+                f.writelines(kept)
+        elif os.path.exists(path):
+            os.remove(path)
+        self.file = open(path, "a", encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def read_metrics(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def plot_curves(metrics_path: str, png_path: str, title: str) -> None:
+    """Learning rate, loss and accuracy against the global step."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = read_metrics(metrics_path)
+    steps = [r for r in records if r["kind"] == "step"]
+    evals = [r for r in records if r["kind"] == "eval"]
+    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    x = [r["global_step"] for r in steps]
+    axes[0].plot(x, [r["lr"] for r in steps], color="tab:blue")
+    axes[0].set_ylabel("learning rate")
+    loss = np.array([r["loss"] for r in steps])
+    axes[1].plot(x, loss, color="tab:orange", alpha=0.35, label="loss")
+    if len(loss) >= 20:
+        k = max(len(loss) // 50, 5)
+        axes[1].plot(x[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color="tab:red",
+                     label=f"mean of {k}")
+    axes[1].set_ylabel("CTC loss")
+    axes[1].set_yscale("log")
+    axes[1].legend()
+    if any("acc" in r for r in steps):
+        axes[2].plot(x, [r.get("acc", np.nan) for r in steps], color="tab:gray", alpha=0.3,
+                     label="train batch")
+    if evals:
+        axes[2].plot([r["global_step"] for r in evals], [r["acc"] for r in evals], "o-",
+                     color="tab:green", label="eval")
+    axes[2].set_ylabel("word accuracy")
+    axes[2].set_ylim(0, 1.02)
+    axes[2].set_xlabel("global step")
+    axes[2].legend()
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=90)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ training
+
+
+def weights_digest(model) -> str:
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(value.numpy()).tobytes())
+    return digest.hexdigest()
+
+
+def average_statistics(model, world: int) -> None:
+    """Average the non-trained tensors (BatchNorm's running mean and variance) over the
+    ranks: each rank has only seen its shard, and the checkpoint should speak for all."""
+    with paddle.no_grad():
+        for layer in model.sublayers():
+            if isinstance(layer, paddle.nn.BatchNorm2D):
+                for tensor in (layer._mean, layer._variance):
+                    dist.all_reduce(tensor)
+                    tensor.set_value(tensor / world)
+
+
+def evaluate(model, loader, charset) -> dict:
+    model.eval()
+    metric = RecMetric()
+    with paddle.no_grad():
+        for images, labels, lengths in loader:
+            predictions = decode_batch(model(images).numpy(), charset)
+            texts = [charset.text(l, int(n)) for l, n in zip(labels.numpy(), lengths.numpy())]
+            metric.update(predictions, texts)
+    model.train()
+    return metric.result()
+
+
+def train(config: dict) -> dict:
+    """Run the training a config describes; returns a summary."""
+    # Fresh parameter and optimizer-slot names (conv2d_0.w_0_moment1_0, ...) on every call,
+    # as in a new process, so optimizer states saved by one run load into the next.
+    with paddle.utils.unique_name.guard():
+        return _train(config)
+
+
+def _train(config: dict) -> dict:
+    world = dist.get_world_size()
+    if world > 1:
+        dist.init_parallel_env()
+    rank = dist.get_rank()
+    g = read_global(config)
+    setup_logging(g["save_model_dir"], rank)
+    random.seed(g["seed"])
+    np.random.seed(g["seed"])
+    paddle.seed(g["seed"])
+    charset = CharacterSet.from_config(g)
+    started = time.time()
+    train_set, train_loader, train_batches = build_loader(config, "Train", charset, g["seed"])
+    eval_loader = build_loader(config, "Eval", charset, g["seed"])[1] if rank == 0 and \
+        config.get("Eval") else None
+    logger.info(f"data: {len(train_set)} training samples, {len(train_loader)} batches per "
+                f"epoch on each of {world} process(es), built in {time.time() - started:.1f}s")
+    model = CRNN(config.get("Architecture") or {}, charset.num_classes)
+    if g["pretrained_model"] and not g["checkpoints"]:
+        checkpoint.set_weights(model, checkpoint.load_weights(g["pretrained_model"]),
+                               "Global.pretrained_model")
+        logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
+    loss_fn = CTCLoss()
+    step_each_epoch = len(train_loader)
+    epochs = g["epoch_num"]
+    optimizer, lr = ppocr_lr.build_optimizer(config["Optimizer"] if "Optimizer" in config
+                                             else {}, epochs=epochs,
+                                             step_each_epoch=step_each_epoch, model=model)
+    logger.info(f"schedule: {lr.describe()}")
+    start_epoch, global_step, step_in_epoch, best = 1, 0, 0, {"acc": -1.0}
+    if g["checkpoints"]:
+        model_state, optimizer_state, record = checkpoint.load(g["checkpoints"])
+        checkpoint.set_weights(model, model_state, "Global.checkpoints")
+        optimizer.set_state_dict(optimizer_state)
+        global_step, step_in_epoch = record["global_step"], record["step_in_epoch"]
+        start_epoch, best = record["epoch"], record.get("best_model_dict", best)
+        if record.get("step_each_epoch") != step_each_epoch:
+            logger.warning(f"the checkpoint was trained with {record.get('step_each_epoch')} "
+                           f"steps per epoch, this run has {step_each_epoch}")
+        if lr.last_epoch != global_step:
+            raise TrainError(f"Global.checkpoints: the schedule's step ({lr.last_epoch}) and "
+                             f"the training step ({global_step}) disagree")
+        logger.info(f"resumed from {g['checkpoints']} at epoch {start_epoch}, global step "
+                    f"{global_step}, lr {lr.last_lr:.6g}")
+    if world > 1:
+        model = paddle.DataParallel(model)
+    layer = model._layers if world > 1 else model
+    save_dir = g["save_model_dir"]
+    metrics_name = "metrics.jsonl" if rank == 0 else f"metrics.rank{rank}.jsonl"
+    if rank:
+        os.makedirs(save_dir, exist_ok=True)
+    metrics = MetricsFile(os.path.join(save_dir, metrics_name), global_step)
+    total_steps = epochs * step_each_epoch
+    eval_start, eval_every = g["eval_batch_step"]
+    window, timings = [], {"step": 0.0, "scheduler": 0.0, "n": 0}
+    batch_size = train_batches.sampler.batch_size
+
+    def save(name: str, epoch: int, in_epoch: int) -> None:
+        if rank == 0:
+            checkpoint.save(os.path.join(save_dir, name), layer.state_dict(),
+                            optimizer.state_dict(),
+                            {"epoch": epoch, "global_step": global_step,
+                             "step_in_epoch": in_epoch, "best_model_dict": best,
+                             "step_each_epoch": step_each_epoch, "world_size": world,
+                             "config": config})
+
+    def run_eval(epoch: int) -> None:
+        nonlocal best
+        result = evaluate(layer, eval_loader, charset)
+        metrics.write({"kind": "eval", "global_step": global_step, "epoch": epoch, **result})
+        logger.info(f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: "
+                    f"{result['norm_edit_dis']:.4f}")
+        if result["acc"] > best["acc"]:
+            best = dict(result, global_step=global_step, epoch=epoch)
+            save("best_accuracy", epoch, step_in_epoch)
+            logger.info(f"save best model to {os.path.join(save_dir, 'best_accuracy')}")
+        logger.info(f"best metric, acc: {best['acc']:.4f}, at global step "
+                    f"{best['global_step']}")
+
+    model.train()
+    for epoch in range(start_epoch, epochs + 1):
+        train_batches.start_epoch(epoch, skip=step_in_epoch)
+        for images, labels, lengths in train_loader:
+            t0 = time.perf_counter()
+            logits = model(images)
+            loss = loss_fn(logits, labels, lengths)
+            loss.backward()
+            optimizer.step()
+            optimizer.clear_grad()
+            t1 = time.perf_counter()
+            lr.step()
+            lr_value = optimizer.get_lr()
+            t2 = time.perf_counter()
+            global_step += 1
+            step_in_epoch += 1
+            record = {"kind": "step", "global_step": global_step, "epoch": epoch,
+                      "lr": lr_value, "loss": float(loss)}
+            if g["cal_metric_during_train"]:
+                predictions = decode_batch(logits.numpy(), charset)
+                texts = [charset.text(l, int(n)) for l, n in zip(labels.numpy(),
+                                                                 lengths.numpy())]
+                record["acc"] = RecMetric().update(predictions, texts)
+            metrics.write(record)
+            timings["step"] += time.perf_counter() - t0
+            timings["scheduler"] += t2 - t1
+            timings["n"] += 1
+            window = (window + [(record, time.perf_counter() - t0)])[-g["log_smooth_window"]:]
+            if rank == 0 and (global_step % g["print_batch_step"] == 0
+                              or global_step == total_steps):
+                seconds = sum(t for _, t in window) / len(window)
+                line = (f"epoch: [{epoch}/{epochs}], global_step: {global_step}, "
+                        f"lr: {lr_value:.6f}, loss: "
+                        f"{np.mean([r['loss'] for r, _ in window]):.4f}")
+                if "acc" in record:
+                    line += f", acc: {np.mean([r['acc'] for r, _ in window]):.4f}"
+                eta = datetime.timedelta(seconds=int(seconds * (total_steps - global_step)))
+                logger.info(f"{line}, samples/s: {batch_size * world / seconds:.1f}, "
+                            f"eta: {eta}")
+            if eval_loader is not None and global_step > eval_start and (
+                    global_step - eval_start) % eval_every == 0:
+                run_eval(epoch)
+        step_in_epoch = 0
+        if world > 1:
+            average_statistics(layer, world)
+        save("latest", epoch + 1, 0)
+        logger.info(f"save model in {os.path.join(save_dir, 'latest')} (epoch {epoch})")
+        if epoch % g["save_epoch_step"] == 0:
+            save(f"iter_epoch_{epoch}", epoch + 1, 0)
+    summary = {"kind": "summary", "global_step": global_step, "rank": rank,
+               "weights_sha256": weights_digest(layer),
+               "seconds": time.time() - started,
+               "step_seconds": timings["step"] / max(timings["n"], 1),
+               "scheduler_share": timings["scheduler"] / max(timings["step"], 1e-12)}
+    if eval_loader is not None:
+        final = evaluate(layer, eval_loader, charset)
+        summary.update(final_acc=final["acc"], final_norm_edit_dis=final["norm_edit_dis"])
+        logger.info(f"final eval: acc {final['acc']:.4f}, norm_edit_dis "
+                    f"{final['norm_edit_dis']:.4f}")
+    metrics.write(summary)
+    metrics.close()
+    if rank == 0:
+        png = os.path.join(save_dir, "train_curves.png")
+        plot_curves(os.path.join(save_dir, metrics_name), png,
+                    f"{lr.name}, {epochs} epochs x {step_each_epoch} steps x {world} process(es)")
+        logger.info(f"curves in {png}; {summary['seconds']:.0f}s in all, "
+                    f"{summary['step_seconds'] * 1e3:.1f} ms per step, scheduler "
+                    f"{summary['scheduler_share'] * 100:.4f}% of it")
+    return summary
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Train a text recognizer with ppocr_lr.")
+    parser.add_argument("-c", "--config", required=True, help="YAML config")
+    parser.add_argument("-o", "--opt", nargs="+", default=[],
+                        help="overrides such as Global.epoch_num=4 (values parsed as YAML)")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="When training, we now always track")
+    try:
+        config = load_config(args.config)
+        apply_overrides(config, args.opt)
+        train(config)
+    except (TrainError, ConfigValueError, ConfigTypeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
