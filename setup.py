@@ -12,7 +12,7 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["ppocr_lr", "ppocr_lr.*"]),
     python_requires=">=3.9",
-    install_requires=["paddlepaddle>=3.0", "numpy", "pyyaml"],
+    install_requires=["paddlepaddle>=3.0", "numpy", "pyyaml", "matplotlib"],
     extras_require={"test": ["pytest", "hypothesis"]},
     license="Apache-2.0",
     classifiers=["Programming Language :: Python :: 3",

@@ -67,7 +67,12 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     if word.lower() in lowered:
         return lowered[word.lower()]
     match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[match[0]] if match else None
+    if match:
+        return lowered[match[0]]
+    # an abbreviation or a longer spelling: 'accuracy' for 'acc', 'lr' for 'lr_scheduler'
+    related = [c for c in lowered if len(c) >= 3 and len(word) >= 3
+               and (word.lower().startswith(c) or c.startswith(word.lower()))]
+    return lowered[max(related, key=len)] if related else None
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -365,7 +365,7 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
                                    f"Valid keys: {', '.join(sorted(by_key))}")
         if strict:
             raise problem
-        warn(f"{problem} The key is ignored (strict=True makes this an error).")
+        warn(f"{problem}. The key is ignored (strict=True makes it an error).")
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

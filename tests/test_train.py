@@ -228,6 +228,16 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     config = tiny(tmp_path / "o")
     config["Train"]["dataset"]["image_shape"] = [3, 32, 64]
     assert "expected [1, height, width]" in bad_run(tmp_path, capsys, config)
+    config = tiny(tmp_path / "o")
+    config["Loss"] = {"name": "AttentionLoss"}
+    assert "Loss.name: got 'AttentionLoss'; this trainer implements CTCLoss" in bad_run(
+        tmp_path, capsys, config)
+    config = tiny(tmp_path / "o")
+    config["Metric"]["main_indicator"] = "accuracy"
+    assert "did you mean 'acc'" in bad_run(tmp_path, capsys, config)
+    config = tiny(tmp_path / "o")
+    err = bad_run(tmp_path, capsys, config, ["Train.dataset.num_sample=10"])
+    assert "Train.dataset.num_sample" in err and "did you mean 'num_samples'" in err
 
 
 def test_corrupt_and_mismatched_checkpoints_are_errors(tmp_path, capsys):

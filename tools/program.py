@@ -121,6 +121,30 @@ def _may_add(keys: list[str]) -> bool:
     return keys[0] in OPEN_BLOCKS and len(keys) > 1
 
 
+SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
+             "Metric": ("RecMetric", ("main_indicator",))}
+
+
+def check_sections(config: dict) -> str:
+    """The Loss, PostProcess and Metric this trainer implements; returns the metric that
+    picks the best checkpoint (``Metric.main_indicator``)."""
+    for section, (name, keys) in SUPPORTED.items():
+        block = config.get(section) or {"name": name}
+        if not isinstance(block, dict) or block.get("name") != name:
+            got = block.get("name") if isinstance(block, dict) else block
+            raise TrainError(f"{section}.name: got {got!r}; this trainer implements {name}")
+        extra = [k for k in block if k not in ("name", *keys)]
+        if extra:
+            raise TrainError(f"{section}.{extra[0]}: not a key of {name} here"
+                             + (f" (keys: {', '.join(keys)})" if keys else ""))
+    indicator = (config.get("Metric") or {}).get("main_indicator", "acc")
+    if indicator not in ("acc", "norm_edit_dis"):
+        raise TrainError(f"Metric.main_indicator: got {indicator!r}"
+                         f"{did_you_mean(str(indicator), ('acc', 'norm_edit_dis'))}; expected "
+                         "acc or norm_edit_dis")
+    return indicator
+
+
 def read_global(config: dict) -> dict:
     block = dict(config.get("Global") or {})
     unused = [k for k in block if k in NOT_FOR_TRAINING]
@@ -271,6 +295,7 @@ def _train(config: dict) -> dict:
         dist.init_parallel_env()
     rank = dist.get_rank()
     g = read_global(config)
+    indicator = check_sections(config)
     setup_logging(g["save_model_dir"], rank)
     random.seed(g["seed"])
     np.random.seed(g["seed"])
@@ -294,7 +319,7 @@ def _train(config: dict) -> dict:
                                              else {}, epochs=epochs,
                                              step_each_epoch=step_each_epoch, model=model)
     logger.info(f"schedule: {lr.describe()}")
-    start_epoch, global_step, step_in_epoch, best = 1, 0, 0, {"acc": -1.0}
+    start_epoch, global_step, step_in_epoch, best = 1, 0, 0, {indicator: -1.0}
     if g["checkpoints"]:
         model_state, optimizer_state, record = checkpoint.load(g["checkpoints"])
         checkpoint.set_weights(model, model_state, "Global.checkpoints")
@@ -337,11 +362,11 @@ def _train(config: dict) -> dict:
         metrics.write({"kind": "eval", "global_step": global_step, "epoch": epoch, **result})
         logger.info(f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: "
                     f"{result['norm_edit_dis']:.4f}")
-        if result["acc"] > best["acc"]:
+        if result[indicator] > best.get(indicator, -1.0):
             best = dict(result, global_step=global_step, epoch=epoch)
             save("best_accuracy", epoch, step_in_epoch)
             logger.info(f"save best model to {os.path.join(save_dir, 'best_accuracy')}")
-        logger.info(f"best metric, acc: {best['acc']:.4f}, at global step "
+        logger.info(f"best metric, {indicator}: {best[indicator]:.4f}, at global step "
                     f"{best['global_step']}")
 
     model.train()
@@ -424,6 +449,14 @@ def main(argv=None) -> int:
                         help="overrides such as Global.epoch_num=4 (values parsed as YAML)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="When training, we now always track")
+    show = warnings.showwarning
+
+    def log_config_warnings(message, category, *rest, **kw):  # into train.log, not stderr
+        if issubclass(category, ppocr_lr.ConfigWarning) and logger.handlers:
+            logger.warning(str(message))
+        else:
+            show(message, category, *rest, **kw)
+    warnings.showwarning = log_config_warnings
     try:
         config = load_config(args.config)
         apply_overrides(config, args.opt)
@@ -434,4 +467,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = show
     return 0
