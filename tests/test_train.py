@@ -204,6 +204,11 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     assert "Global.epoch_nmu" in err and "did you mean 'epoch_num'" in err
     err = bad_run(tmp_path, capsys, config, ["Globl.epoch_num=3"])
     assert "did you mean 'Global'" in err
+    err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.max_lrr=0.1"])
+    assert "-o Optimizer.lr.max_lrr: unknown key" in err
+    program.apply_overrides(config, ["Optimizer.lr.max_lr=0.003", "Optimizer.lr.name=OneCycle"])
+    assert config["Optimizer"]["lr"]["max_lr"] == 0.003  # any order
+    config = tiny(tmp_path / "o")
     err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.name=Cosin"])
     assert "Optimizer.lr.name" in err and "did you mean 'Cosine'" in err
     empty = tmp_path / "empty.txt"

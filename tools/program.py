@@ -58,8 +58,6 @@ NOT_FOR_TRAINING = ("save_inference_dir", "use_visualdl", "infer_img", "infer_mo
                     "pretrained_model_ignore_keys", "calc_epoch_interval")
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train",
             "Eval")
-# Blocks whose consumer checks its own keys, so -o may add keys there.
-OPEN_BLOCKS = ("Optimizer", "Architecture", "Train", "Eval")
 
 logger = logging.getLogger("ppocr_lr.train")
 
@@ -89,7 +87,9 @@ def load_config(path: str) -> dict:
 
 
 def apply_overrides(config: dict, overrides: list[str]) -> None:
-    """``Key.sub=value`` pairs, values parsed as YAML, as PaddleOCR's ``-o``."""
+    """``Key.sub=value`` pairs, values parsed as YAML, as PaddleOCR's ``-o``.  A new key is
+    accepted only where the block's reader knows it."""
+    added = []
     for item in overrides:
         if "=" not in item:
             raise TrainError(f"-o {item!r}: expected Key.sub=value")
@@ -107,18 +107,35 @@ def apply_overrides(config: dict, overrides: list[str]) -> None:
                 raise TrainError(f"-o {path}: {'.'.join(walked)} is not a block of the config"
                                  f"{did_you_mean(key, options)}")
             node = node[key]
-        leaf = keys[-1]
-        if leaf not in node and not _may_add(keys):
-            options = list(node) + ([p.name for p in GLOBAL_PARAMS] if keys[0] == "Global"
-                                    else [])
-            raise TrainError(f"-o {path}: unknown key{did_you_mean(leaf, options)}")
-        node[leaf] = value
+        if keys[-1] not in node:
+            added.append((path, keys))
+        node[keys[-1]] = value
+    for path, keys in added:  # checked once all are in: `name=OneCycle` may come after
+        known = _known_keys(config, keys[:-1])
+        if known is not None and keys[-1] not in known:
+            raise TrainError(f"-o {path}: unknown key{did_you_mean(keys[-1], known)}")
 
 
-def _may_add(keys: list[str]) -> bool:
-    if keys[0] == "Global":
-        return len(keys) == 2 and any(keys[1] in p.keys for p in GLOBAL_PARAMS)
-    return keys[0] in OPEN_BLOCKS and len(keys) > 1
+def _known_keys(config: dict, block: list[str]):
+    """The keys the block at ``block`` accepts, or None where its own reader checks them
+    (the trainer's datasets, loaders and model read their blocks strictly)."""
+    from ppocr_lr.optimizer import OPTIMIZERS, SHARED_PARAMS
+    from ppocr_lr.registry import scheduler_class
+    where = ".".join(block)
+    if where == "Global":
+        return [k for p in GLOBAL_PARAMS for k in p.keys] + list(NOT_FOR_TRAINING)
+    if where == "Optimizer.lr":
+        try:
+            cls = scheduler_class(config["Optimizer"]["lr"].get("name", "Const"))
+        except (ConfigValueError, ConfigTypeError):
+            return None  # the unknown name is reported when the schedule is built
+        return ["name", "epochs", "step_each_epoch", *(k for p in cls.all_params()
+                                                        for k in p.keys)]
+    if where == "Optimizer":
+        spec = OPTIMIZERS.get(config["Optimizer"].get("name"))
+        params = SHARED_PARAMS + (spec.params if spec else ())
+        return ["name", "lr", "regularizer", *(k for p in params for k in p.keys)]
+    return None
 
 
 SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
@@ -151,7 +168,7 @@ def read_global(config: dict) -> dict:
     for key in unused:
         logger.info(f"Global.{key} is not used by this trainer")
         block.pop(key)
-    values = parse_block(block, GLOBAL_PARAMS, "Global").values
+    values = parse_block(block, GLOBAL_PARAMS, "Global", strict=True).values
     steps = values["eval_batch_step"]
     if len(steps) != 2 or any(s != int(s) for s in steps) or steps[1] < 1:
         raise TrainError(f"Global.eval_batch_step: got {steps!r}; expected [start, every] "

@@ -64,7 +64,7 @@ class SynthTextDataset(_LabelledImages):
 
     def __init__(self, config: dict, charset: CharacterSet, path: str):
         super().__init__(charset)
-        p = parse_block(config, self.PARAMS, path, ignore=("name",)).values
+        p = parse_block(config, self.PARAMS, path, ignore=("name",), strict=True).values
         channels, self.height, self.width = _image_shape(p["image_shape"], path)
         rng = np.random.default_rng(p["seed"])
         alphabet = [c for c in charset.characters if c != " "]
@@ -128,7 +128,8 @@ class SimpleDataSet(_LabelledImages):
             warn(f"{path}.transforms: the built-in pipeline is used (decode, grayscale, resize "
                  "keeping the aspect ratio, pad right, scale to [-1, 1]); the listed transforms "
                  "are not applied")
-        p = parse_block(config, self.PARAMS, path, ignore=("name", "transforms")).values
+        p = parse_block(config, self.PARAMS, path, ignore=("name", "transforms"),
+                        strict=True).values
         channels, self.height, self.width = _image_shape(p["image_shape"], path)
         files, ratios = p["label_file_list"], p["ratio_list"] or []
         if ratios and len(ratios) != len(files):
@@ -222,7 +223,7 @@ def build_loader(config: dict, mode: str, charset: CharacterSet, seed: int):
     try:
         dataset = DATASETS[name](dict(block["dataset"]), charset, f"{mode}.dataset")
         loader_cfg = parse_block(block.get("loader") or {}, LOADER_PARAMS, f"{mode}.loader",
-                                 ignore=("use_shared_memory",)).values
+                                 ignore=("use_shared_memory",), strict=True).values
     except (ConfigValueError, ConfigTypeError) as err:
         raise TrainError(str(err)) from None
     sampler = paddle.io.DistributedBatchSampler(
