@@ -14,6 +14,7 @@ setup(
     python_requires=">=3.9",
     install_requires=["paddlepaddle>=3.0", "numpy", "pyyaml", "matplotlib"],
     extras_require={"test": ["pytest", "hypothesis"]},
+    entry_points={"console_scripts": ["ppocr-lr = ppocr_lr.cli:main"]},
     license="Apache-2.0",
     classifiers=["Programming Language :: Python :: 3",
                  "Topic :: Scientific/Engineering :: Artificial Intelligence"],

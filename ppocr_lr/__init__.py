@@ -15,8 +15,14 @@ Where things live: the formulas as pure functions of the step in
 :mod:`ppocr_lr.classic`; the optimizer builder in :mod:`ppocr_lr.optimizer`.
 """
 
-from . import classic, functions, paddleocr  # noqa: F401  (registers the schedules)
-from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime, LinearCosine,
+import warnings
+
+# Paddle warns on import that ccache is missing, which only matters for compiling custom C++
+# operators; it is noise for every user of this package.
+warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
+
+from . import classic, functions, paddleocr  # noqa: E402,F401  (registers the schedules)
+from .classic import (  # noqa: E402CosineDecay, CosineRestarts, Exponential, InverseTime, LinearCosine,
                       NaturalExp, NoisyLinearCosine, Polynomial)
 from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
 from .optimizer import build_optimizer

@@ -93,6 +93,23 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
     ``epochs`` is ``Global.epoch_num``, ``step_each_epoch`` the training loader's length,
     ``model`` the network (its trainable parameters are optimised).  ``config`` is not
     modified.  Unknown keys warn with the closest valid key (``strict=True``: errors)."""
+    spec, opts, lr_scheduler = resolve_optimizer(config, epochs, step_each_epoch, strict)
+    parameters = _trainable(model)
+    skip_decay = _no_decay_names(model, opts.pop("no_weight_decay_name", None),
+                                 opts.pop("one_dim_param_no_weight_decay", False))
+    if skip_decay and spec.factory is paddle.optimizer.AdamW:
+        opts["apply_decay_param_fun"] = lambda param_name: param_name not in skip_decay
+    elif skip_decay:
+        opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
+    optimizer = _lenient(spec.factory)(learning_rate=lr_scheduler, parameters=parameters,
+                                       **opts)
+    return optimizer, lr_scheduler
+
+
+def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
+                      strict: bool = False):
+    """Everything ``build_optimizer`` checks and computes that needs no model:
+    ``(spec, keyword arguments, lr_scheduler)``."""
     if not isinstance(config, Mapping):
         raise ConfigTypeError(PATH, f"got {config!r}; expected a mapping with name and lr")
     config = copy.deepcopy(dict(config))
@@ -113,21 +130,11 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
     lr_scheduler = build_lr_scheduler(config.pop("lr"), epochs, step_each_epoch,
                                       strict=strict, path=f"{PATH}.lr")
     regularizer = config.pop("regularizer", None)
-    parsed = parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict)
-    opts = dict(parsed.values)
-    decay = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec, strict)
-    grad_clip = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"))
-    parameters = _trainable(model)
-    skip_decay = _no_decay_names(model, opts.pop("no_weight_decay_name", None),
-                                 opts.pop("one_dim_param_no_weight_decay", False))
-    if skip_decay and name == "AdamW":
-        opts["apply_decay_param_fun"] = lambda param_name: param_name not in skip_decay
-    elif skip_decay:
-        opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
-    opts[spec.decay_arg] = decay
-    optimizer = _lenient(spec.factory)(learning_rate=lr_scheduler, parameters=parameters,
-                                       grad_clip=grad_clip, **opts)
-    return optimizer, lr_scheduler
+    opts = dict(parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
+    opts[spec.decay_arg] = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec,
+                                         strict)
+    opts["grad_clip"] = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"))
+    return spec, opts, lr_scheduler
 
 
 def _reject_paddleocr_1x(config: dict) -> None:

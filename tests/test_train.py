@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 import ppocr_lr
+import ppocr_lr.config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -206,7 +207,8 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     assert "did you mean 'Global'" in err
     err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.max_lrr=0.1"])
     assert "-o Optimizer.lr.max_lrr: unknown key" in err
-    program.apply_overrides(config, ["Optimizer.lr.max_lr=0.003", "Optimizer.lr.name=OneCycle"])
+    ppocr_lr.config.apply_overrides(config, ["Optimizer.lr.max_lr=0.003",
+                                             "Optimizer.lr.name=OneCycle"], program.known_keys)
     assert config["Optimizer"]["lr"]["max_lr"] == 0.003  # any order
     config = tiny(tmp_path / "o")
     err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.name=Cosin"])

@@ -21,9 +21,9 @@ import warnings
 import numpy as np
 import paddle
 import paddle.distributed as dist
-import yaml
 
 import ppocr_lr
+import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError, closest, did_you_mean
 from ppocr_lr.params import Flag, Integer, NumberList, Number, Param, Text, parse_block
 
@@ -66,16 +66,7 @@ logger = logging.getLogger("ppocr_lr.train")
 
 
 def load_config(path: str) -> dict:
-    if not os.path.isfile(path):
-        raise TrainError(f"config file {path!r} does not exist")
-    try:
-        with open(path, encoding="utf-8") as f:
-            config = yaml.safe_load(f)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise TrainError(f"config file {path} is not valid YAML{where}: "
-                         f"{getattr(err, 'problem', err)}") from None
+    config = ppocr_lr.config.load_yaml(path)
     if not isinstance(config, dict):
         raise TrainError(f"config file {path}: expected a mapping of sections "
                          f"({', '.join(SECTIONS)})")
@@ -86,56 +77,12 @@ def load_config(path: str) -> dict:
     return config
 
 
-def apply_overrides(config: dict, overrides: list[str]) -> None:
-    """``Key.sub=value`` pairs, values parsed as YAML, as PaddleOCR's ``-o``.  A new key is
-    accepted only where the block's reader knows it."""
-    added = []
-    for item in overrides:
-        if "=" not in item:
-            raise TrainError(f"-o {item!r}: expected Key.sub=value")
-        path, raw = item.split("=", 1)
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        keys = path.strip().split(".")
-        node, walked = config, []
-        for key in keys[:-1]:
-            walked.append(key)
-            if not isinstance(node, dict) or key not in node or not isinstance(node[key], dict):
-                options = list(node) if isinstance(node, dict) else []
-                raise TrainError(f"-o {path}: {'.'.join(walked)} is not a block of the config"
-                                 f"{did_you_mean(key, options)}")
-            node = node[key]
-        if keys[-1] not in node:
-            added.append((path, keys))
-        node[keys[-1]] = value
-    for path, keys in added:  # checked once all are in: `name=OneCycle` may come after
-        known = _known_keys(config, keys[:-1])
-        if known is not None and keys[-1] not in known:
-            raise TrainError(f"-o {path}: unknown key{did_you_mean(keys[-1], known)}")
-
-
-def _known_keys(config: dict, block: list[str]):
-    """The keys the block at ``block`` accepts, or None where its own reader checks them
-    (the trainer's datasets, loaders and model read their blocks strictly)."""
-    from ppocr_lr.optimizer import OPTIMIZERS, SHARED_PARAMS
-    from ppocr_lr.registry import scheduler_class
-    where = ".".join(block)
-    if where == "Global":
+def known_keys(config: dict, block) -> list | None:
+    """What ``-o`` may add: Global's keys and ppocr_lr's; the trainer's other readers
+    (datasets, loaders, model) check their blocks themselves."""
+    if list(block) == ["Global"]:
         return [k for p in GLOBAL_PARAMS for k in p.keys] + list(NOT_FOR_TRAINING)
-    if where == "Optimizer.lr":
-        try:
-            cls = scheduler_class(config["Optimizer"]["lr"].get("name", "Const"))
-        except (ConfigValueError, ConfigTypeError):
-            return None  # the unknown name is reported when the schedule is built
-        return ["name", "epochs", "step_each_epoch", *(k for p in cls.all_params()
-                                                        for k in p.keys)]
-    if where == "Optimizer":
-        spec = OPTIMIZERS.get(config["Optimizer"].get("name"))
-        params = SHARED_PARAMS + (spec.params if spec else ())
-        return ["name", "lr", "regularizer", *(k for p in params for k in p.keys)]
-    return None
+    return ppocr_lr.config.optimizer_known_keys(config, block)
 
 
 SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
@@ -476,7 +423,7 @@ def main(argv=None) -> int:
     warnings.showwarning = log_config_warnings
     try:
         config = load_config(args.config)
-        apply_overrides(config, args.opt)
+        ppocr_lr.config.apply_overrides(config, args.opt, known_keys)
         train(config)
     except (TrainError, ConfigValueError, ConfigTypeError) as err:
         print(f"error: {err}", file=sys.stderr)
