@@ -338,6 +338,10 @@ class Param:
     def keys(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
+    def kind_for(self, key: str) -> Kind:
+        """How the value written under ``key`` (the name or an alias) is read."""
+        return self.kind if key == self.name else self.aliases[key]
+
 
 def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False) -> Param:
     """A duration written as ``<name>_steps`` or ``<name>_epochs``; the schedule receives
@@ -383,8 +387,7 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
             keys[p.name] = written[0]
         elif written:
             key = written[0]
-            kind = p.kind if key == p.name else p.aliases[key]
-            values[p.name] = kind.parse(block[key], f"{path}.{key}", run)
+            values[p.name] = p.kind_for(key).parse(block[key], f"{path}.{key}", run)
             sources[p.name] = "config"
             keys[p.name] = key
         elif p.required:

@@ -134,15 +134,21 @@ def load(path: Optional[str] = None, inline: Optional[str] = None, *,
                                      batch_size, nproc))
 
 
+def _written(s: LRSchedule):
+    """``(param, key, kind, value)`` for every key the block wrote, value in steps."""
+    for p in type(s).all_params():
+        key = s.keys_written.get(p.name)
+        if key is not None and s.config[p.name] is not None:
+            yield p, key, p.kind_for(key), s.config[p.name]
+
+
 def _findings(s: LRSchedule, block: dict) -> list[str]:
     """What the numbers say: changes past the end, a decay that misses its end."""
     total, w, spe = s.total_steps, s.warmup_steps, s.run.step_each_epoch
     notes = []
-    for p in type(s).all_params():
-        key = s.keys_written.get(p.name)
-        if key is None or p.name in ("warmup_steps", "last_epoch"):
+    for p, key, kind, value in _written(s):
+        if p.name in ("warmup_steps", "last_epoch"):
             continue
-        value, kind = s.config[p.name], (p.kind if key == p.name else p.aliases[key])
         if isinstance(kind, (EpochBoundaries, StepBoundaries)):
             for i, b in enumerate(value):
                 if w + b > total:
@@ -174,11 +180,9 @@ def epoch_rows(p: Preview, most: int = 24) -> list[int]:
         return list(range(epochs + 1))
     rows = set(np.linspace(0, epochs, most - 4).round().astype(int).tolist())
     rows.add(math.ceil(s.warmup_steps / spe))
-    for p_ in type(s).all_params():
-        key = s.keys_written.get(p_.name)
-        kind = p_.kind if key == p_.name else p_.aliases.get(key)
+    for _, _, kind, value in _written(s):
         if isinstance(kind, (EpochBoundaries, StepBoundaries)):
-            rows |= {math.ceil((s.warmup_steps + b) / spe) for b in s.config[p_.name]}
+            rows |= {math.ceil((s.warmup_steps + b) / spe) for b in value}
     return sorted(r for r in rows if 0 <= r <= epochs)
 
 

@@ -7,7 +7,6 @@ Config blocks read here: ``Global``, ``Architecture``, ``Loss``, ``Optimizer``,
 
 from __future__ import annotations
 
-import copy
 import datetime
 import hashlib
 import json
@@ -24,7 +23,7 @@ import paddle.distributed as dist
 
 import ppocr_lr
 import ppocr_lr.config
-from ppocr_lr.errors import ConfigTypeError, ConfigValueError, closest, did_you_mean
+from ppocr_lr.errors import ConfigTypeError, ConfigValueError, did_you_mean
 from ppocr_lr.params import Flag, Integer, NumberList, Number, Param, Text, parse_block
 
 from .rec import checkpoint
