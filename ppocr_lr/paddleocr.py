@@ -24,35 +24,40 @@ RATE = Number(minimum=0.0)
 POSITIVE = Number(minimum=0.0, minimum_open=True)
 
 
+class PaddleOCRSchedule(LRSchedule):
+    """A PaddleOCR name: its warm-up climbs to ``learning_rate``, as PaddleOCR's
+    ``LinearWarmup(end_lr=learning_rate)`` does."""
+
+    warmup_peak = "learning_rate"
+
+
 @register_scheduler("Const")
-class Const(LRSchedule):
+class Const(PaddleOCRSchedule):
     """``lr0`` at every step.  A block without ``name`` is ``Const``.
 
     Past the end: ``lr0``."""
 
     params = (LEARNING_RATE,)
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.Constant(p.learning_rate)
 
 
 @register_scheduler("Linear")
-class Linear(LRSchedule):
+class Linear(PaddleOCRSchedule):
     """``(lr0 - end_lr) * (1 - min(t, T) / T) ** power + end_lr`` (Paddle's
     ``PolynomialDecay``).  Past the end: ``end_lr``."""
 
     params = (LEARNING_RATE,
               Param("end_lr", RATE, 0.0, "learning rate at the end of the run"),
               Param("power", POSITIVE, 1.0, "exponent of the decay; 1 is a straight line"))
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.power)
 
 
 @register_scheduler("Cosine")
-class Cosine(LRSchedule):
+class Cosine(PaddleOCRSchedule):
     """``eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T)) / 2`` (Paddle's
     ``CosineAnnealingDecay``).  Past the end it rises again (period ``2 T``), as in
     PaddleOCR.  With a PaddleOCR warm-up the decay runs ``W`` steps past the end of
@@ -61,28 +66,26 @@ class Cosine(LRSchedule):
 
     params = (LEARNING_RATE,
               Param("eta_min", RATE, 0.0, "the floor the cosine decays to"))
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.Cosine(p.learning_rate, run_steps, p.eta_min)
 
 
 @register_scheduler("Step")
-class Step(LRSchedule):
+class Step(PaddleOCRSchedule):
     """``lr0 * gamma ** floor(t / S)``, ``S = step_size * spe`` (Paddle's ``StepDecay``).
     Past the end: keeps decaying."""
 
     params = (LEARNING_RATE,
               Param("step_size", Epochs(), REQUIRED, "epochs between two decays"),
               GAMMA)
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.GeometricSteps(p.learning_rate, p.gamma, every=p.step_size)
 
 
 @register_scheduler("MultiStepDecay")
-class MultiStepDecay(LRSchedule):
+class MultiStepDecay(PaddleOCRSchedule):
     """``lr0 * gamma ** n``, ``n`` = how many ``milestones * spe`` are <= t (Paddle's
     ``MultiStepDecay``).  Past the end: the last value."""
 
@@ -90,14 +93,13 @@ class MultiStepDecay(LRSchedule):
               Param("milestones", EpochBoundaries(), REQUIRED,
                     "epochs at which the learning rate is multiplied by gamma"),
               GAMMA)
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.GeometricSteps(p.learning_rate, p.gamma, milestones=p.milestones)
 
 
 @register_scheduler("Piecewise")
-class Piecewise(LRSchedule):
+class Piecewise(PaddleOCRSchedule):
     """``values[i]`` for the first ``i`` with ``t < decay_epochs[i] * spe``, else
     ``values[-1]`` (Paddle's ``PiecewiseDecay``).  ``boundaries`` gives the same in steps.
 
@@ -113,6 +115,7 @@ class Piecewise(LRSchedule):
               Param("learning_rate", RATE, None,
                     "not used: Piecewise takes its rates from values (PaddleOCR ignores it "
                     "too)"))
+    warmup_peak = None  # values[0], the decay's value at its step 0
 
     def decay(self, p, run_steps):
         key = self.keys_written["decay_epochs"]
@@ -136,7 +139,7 @@ class Piecewise(LRSchedule):
 
 
 @register_scheduler("CyclicalCosine")
-class CyclicalCosine(LRSchedule):
+class CyclicalCosine(PaddleOCRSchedule):
     """A cosine restarted every ``C = round(cycle * spe)`` steps:
     ``eta_min + (lr0 - eta_min) * (1 + cos(pi * (t % C) / C)) / 2``.  Past the end: it
     keeps cycling."""
@@ -144,14 +147,13 @@ class CyclicalCosine(LRSchedule):
     params = (LEARNING_RATE,
               Param("cycle", Epochs(), REQUIRED, "length of one cosine cycle in epochs"),
               Param("eta_min", RATE, 0.0, "the floor of each cycle (not in PaddleOCR)"))
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.Cycle(F.Cosine(p.learning_rate, p.cycle, p.eta_min), p.cycle)
 
 
 @register_scheduler("OneCycle")
-class OneCycle(LRSchedule):
+class OneCycle(PaddleOCRSchedule):
     """The one-cycle policy over the run (PaddleOCR's ``OneCycleDecay``).
 
     ``initial = max_lr / div_factor``, ``min = initial / final_div_factor``.  Phases
@@ -196,7 +198,7 @@ class OneCycle(LRSchedule):
 
 
 @register_scheduler("DecayLearningRate")
-class DecayLearningRate(LRSchedule):
+class DecayLearningRate(PaddleOCRSchedule):
     """``(lr0 - end_lr) * (1 - min(t, T) / T) ** factor + end_lr``.
 
     PaddleOCR ignores ``end_lr`` (always 0) and any warm-up key; ppocr_lr honours what
@@ -205,7 +207,6 @@ class DecayLearningRate(LRSchedule):
     params = (LEARNING_RATE,
               Param("factor", POSITIVE, 0.9, "exponent of the decay"),
               Param("end_lr", RATE, 0.0, "learning rate at the end of the run"))
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         if p.end_lr != 0.0:
@@ -218,7 +219,7 @@ class DecayLearningRate(LRSchedule):
 
 
 @register_scheduler("TwoStepCosine")
-class TwoStepCosine(LRSchedule):
+class TwoStepCosine(PaddleOCRSchedule):
     """Two cosines on the absolute step: ``T1 = 200 * spe`` (fixed, as in PaddleOCR),
     ``T2 = T``; ``(1 + cos(pi * t / T1)) * lr0 / 2`` for ``t <= T1``, else
     ``(1 + cos(pi * t / T2)) * lr0 / 2``.
@@ -228,7 +229,6 @@ class TwoStepCosine(LRSchedule):
     with a warm-up, as in PaddleOCR."""
 
     params = (LEARNING_RATE,)
-    warmup_peak = "learning_rate"
     FIRST_EPOCHS = 200
 
     def decay(self, p, run_steps):
@@ -243,7 +243,7 @@ class TwoStepCosine(LRSchedule):
 
 
 @register_scheduler("LinearWarmupCosine")
-class LinearWarmupCosine(LRSchedule):
+class LinearWarmupCosine(PaddleOCRSchedule):
     """Linear from ``start_lr`` to ``lr0`` over ``warmup_steps`` (default 5000), then
     ``min_lr + (lr0 - min_lr) * (1 + cos(pi * t / T)) / 2`` with ``T`` = the rest of the
     run, so ``min_lr`` is reached at the last training step and kept afterwards."""
@@ -253,7 +253,6 @@ class LinearWarmupCosine(LRSchedule):
               Param("min_lr", RATE, 1e-8, "learning rate at the last step"))
     overrides = {"warmup_steps": 5000, "decay_ends_at_last_step": True}
     warmup_start_key = "start_lr"
-    warmup_peak = "learning_rate"
 
     def decay(self, p, run_steps):
         return F.Hold(F.Cosine(p.learning_rate, run_steps, p.min_lr), run_steps)
