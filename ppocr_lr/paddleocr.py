@@ -122,8 +122,8 @@ class Piecewise(PaddleOCRSchedule):
         values, bounds = list(p.values), p.decay_epochs
         if len(values) == len(bounds):
             warn(f"{self.path}.values: {len(values)} values for {len(bounds)} "
-                      f"{key}; the last boundary keeps the last value ({values[-1]:g}), as "
-                      f"under Paddle 2.x; write {len(bounds) + 1} values to silence this")
+                 f"{key}; the last boundary keeps the last value ({values[-1]:g}), as "
+                 f"under Paddle 2.x; write {len(bounds) + 1} values to silence this")
             values.append(values[-1])
         elif len(values) < len(bounds):
             raise ConfigValueError(
@@ -131,10 +131,10 @@ class Piecewise(PaddleOCRSchedule):
                 f"expected {len(bounds) + 1}")
         elif len(values) > len(bounds) + 1:
             warn(f"{self.path}.values: {len(values)} values for {len(bounds)} {key}; "
-                      f"only the first {len(bounds) + 1} are used")
+                 f"only the first {len(bounds) + 1} are used")
         if p.learning_rate is not None and p.learning_rate != values[0]:
             warn(f"{self.path}.learning_rate ({p.learning_rate:g}) is not used: "
-                      f"Piecewise starts at values[0] ({values[0]:g})")
+                 f"Piecewise starts at values[0] ({values[0]:g})")
         return F.PiecewiseConstant(bounds, values[:len(bounds) + 1])
 
 
@@ -192,8 +192,8 @@ class OneCycle(PaddleOCRSchedule):
                 f"{[round(e, 3) for e in ends[1:]]})", "Use more steps or another pct_start.")
         if self.warmup_steps:
             warn(f"{self.warmup_key}: OneCycle's warm-up climbs to max_lr, then "
-                      f"the cycle starts again from max_lr / {p.div_factor:g} (PaddleOCR's "
-                      "behaviour, reproduced); OneCycle already warms up in its first phase")
+                 f"the cycle starts again from max_lr / {p.div_factor:g} (PaddleOCR's "
+                 "behaviour, reproduced); OneCycle already warms up in its first phase")
         return F.Hold(F.OneCycle(phases, p.anneal_strategy), run_steps)
 
 
@@ -211,10 +211,10 @@ class DecayLearningRate(PaddleOCRSchedule):
     def decay(self, p, run_steps):
         if p.end_lr != 0.0:
             warn(f"{self.path}.end_lr ({p.end_lr:g}) is used; PaddleOCR would have "
-                      "ignored it and decayed to 0.0")
+                 "ignored it and decayed to 0.0")
         if self.warmup_steps:
             warn(f"{self.path}: the {self.warmup_steps}-step warm-up is used; PaddleOCR's "
-                      "DecayLearningRate would have ignored it")
+                 "DecayLearningRate would have ignored it")
         return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.factor)
 
 
@@ -236,8 +236,8 @@ class TwoStepCosine(PaddleOCRSchedule):
         late = F.Cosine(p.learning_rate, run_steps)
         if not self.warmup_steps and run_steps > first:
             warn(f"{self.path}: without a warm-up PaddleOCR's TwoStepCosine stays at 0.0 "
-                      f"from epoch {self.FIRST_EPOCHS} to the end of the run; reproduced. Add "
-                      "warmup_epoch for the schedule that rises again")
+                 f"from epoch {self.FIRST_EPOCHS} to the end of the run; reproduced. Add "
+                 "warmup_epoch for the schedule that rises again")
             late = F.Switch([run_steps + 1], [F.Constant(0.0), late])
         return F.Switch([first + 1], [F.Cosine(p.learning_rate, first), late])
 

@@ -119,7 +119,7 @@ class LRSchedule(LRScheduler):
                 "Shorten the warm-up.")
         if self.warmup_steps > self.run.total_steps:
             warn(f"{self.warmup_key}: the warm-up ({self.warmup_steps} steps) is longer "
-                      f"than the run ({self.run.total_steps} steps); the decay never starts")
+                 f"than the run ({self.run.total_steps} steps); the decay never starts")
         decay_run = self.run.total_steps - (
             self.warmup_steps if values["decay_ends_at_last_step"] else 0)
         self.decay_schedule = self.decay(p, decay_run)
@@ -127,7 +127,7 @@ class LRSchedule(LRScheduler):
         start = values[self.warmup_start_key]
         if self.warmup_steps and start > self.peak_lr:
             warn(f"{path}.{self.warmup_start_key} ({start:g}) is above the learning rate the "
-                      f"warm-up climbs to ({self.peak_lr:g}): the warm-up goes down")
+                 f"warm-up climbs to ({self.peak_lr:g}): the warm-up goes down")
         self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
         self._lr = self.schedule.scalar()
 
