@@ -20,7 +20,6 @@ Combinators join schedules: :class:`Switch` (phases in time, each on its own clo
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import operator
 from types import SimpleNamespace
@@ -186,21 +185,21 @@ class Schedule:
     """A learning rate as a pure function of the step ``t`` (an int >= 0)."""
 
     def __call__(self, t: int) -> float:
-        return self.formula(SCALAR, t)
+        return self.formula(t)
 
     def scalar(self) -> Callable[[int], float]:
         """A fast function of one step with the same bits as ``self(t)``; what ``step()``
         calls.  Combinators flatten themselves into one closure here."""
-        return functools.partial(type(self).formula, self, SCALAR)  # no bound-method hop
+        return self.formula  # a bound method: its xp defaults to SCALAR
 
     def array(self, t: np.ndarray) -> np.ndarray:
         """The learning rate at every step of an int64 array ``t``."""
-        values = self.formula(VECTOR, t)
+        values = self.formula(t, VECTOR)
         if np.ndim(values) == 0:
             return np.full(t.shape, float(values))
         return np.asarray(values, dtype=np.float64)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         raise NotImplementedError
 
 
@@ -213,7 +212,7 @@ class Constant(Schedule):
     def __init__(self, value: float):
         self.value = float(value)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return self.value
 
 
@@ -224,7 +223,7 @@ class Ramp(Schedule):
     def __init__(self, start: float, end: float, length: int):
         self.start, self.end, self.length = float(start), float(end), int(length)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return (self.end - self.start) * t / self.length + self.start
 
 
@@ -240,7 +239,7 @@ class Polynomial(Schedule):
         self.lr0, self.decay_steps, self.end_lr = float(lr0), int(decay_steps), float(end_lr)
         self.power, self.cycle = float(power), bool(cycle)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         if self.cycle:
             length = self.decay_steps * xp.maximum(xp.ceil(t / self.decay_steps), 1)
             progress = t / length
@@ -259,7 +258,7 @@ class Cosine(Schedule):
     def __init__(self, lr0: float, period: int, eta_min: float = 0.0):
         self.lr0, self.period, self.eta_min = float(lr0), int(period), float(eta_min)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return self.eta_min + (self.lr0 - self.eta_min) * (
             1 + xp.cos(math.pi * t / self.period)) / 2
 
@@ -274,7 +273,7 @@ class GeometricSteps(Schedule):
         self.lr0, self.gamma = float(lr0), float(gamma)
         self.milestones, self.every = list(milestones), every
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         k = t // self.every if self.every else xp.count_le(self.milestones, t)
         return self.lr0 * xp.ipow(self.gamma, k)
 
@@ -285,7 +284,7 @@ class PiecewiseConstant(Schedule):
     def __init__(self, boundaries: Sequence[int], values: Sequence[float]):
         self.boundaries, self.values = list(boundaries), [float(v) for v in values]
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return xp.take(self.values, xp.count_le(self.boundaries, t))
 
 
@@ -301,7 +300,7 @@ class _RateDecay(Schedule):
 class ExponentialDecay(_RateDecay):
     """``lr0 * rate ** p`` (Paddle's ``ExponentialDecay`` when ``D = 1``)."""
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         power = xp.ipow if self.staircase else xp.pow  # whole powers: exact, table-driven
         return self.lr0 * power(self.rate, self.divide(t, self.decay_steps))
 
@@ -309,14 +308,14 @@ class ExponentialDecay(_RateDecay):
 class NaturalExpDecay(_RateDecay):
     """``lr0 * exp(-rate * p)`` (Paddle's ``NaturalExpDecay`` arithmetic)."""
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return self.lr0 * xp.exp(-1 * self.rate * self.divide(t, self.decay_steps))
 
 
 class InverseTimeDecay(_RateDecay):
     """``lr0 / (1 + rate * p)`` (Paddle's ``InverseTimeDecay`` arithmetic)."""
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         return self.lr0 / (1 + self.rate * self.divide(t, self.decay_steps))
 
 
@@ -326,7 +325,7 @@ class CosineDecay(Schedule):
     def __init__(self, lr0: float, decay_steps: int, alpha: float):
         self.lr0, self.decay_steps, self.alpha = float(lr0), int(decay_steps), float(alpha)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         s = xp.minimum(t, self.decay_steps)
         c = 0.5 * (1 + xp.cos(math.pi * s / self.decay_steps))
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
@@ -340,7 +339,7 @@ class CosineRestarts(Schedule):
         self.lr0, self.first = float(lr0), int(first_decay_steps)
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         f = t / self.first
         if self.t_mul == 1.0:
             i = xp.floor(f)
@@ -369,17 +368,17 @@ class LinearCosine(Schedule):
         self.initial_variance, self.variance_decay = float(initial_variance), float(variance_decay)
         self.seed = int(seed)
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         s = xp.minimum(t, self.decay_steps)
         linear = (self.decay_steps - s) / self.decay_steps
         if self.initial_variance:
             variance = self.initial_variance / xp.pow(1 + s, self.variance_decay)
-            linear = linear + xp.sqrt(variance) * standard_normal(xp, self.seed, t)
+            linear = linear + xp.sqrt(variance) * standard_normal(self.seed, t, xp)
         cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
         return self.lr0 * ((self.alpha + linear) * cosine + self.beta)
 
 
-def standard_normal(xp, seed: int, t):
+def standard_normal(seed: int, t, xp):
     """A standard normal draw that depends only on ``(seed, t)`` (Box-Muller over two
     SplitMix64 hashes of the step), identical in both backends."""
     key = _mix64(int(seed) & 0xFFFFFFFFFFFFFFFF)
@@ -402,7 +401,7 @@ class OneCycle(Schedule):
         self.tos = [float(p[2]) for p in phases]
         self.strategy = strategy
 
-    def formula(self, xp, t):
+    def formula(self, t, xp=SCALAR):
         phase = xp.minimum(xp.count_lt(self.ends, t), len(self.ends) - 1)
         start, end = xp.take(self.starts, phase), xp.take(self.ends, phase)
         first, last = xp.take(self.froms, phase), xp.take(self.tos, phase)
@@ -468,16 +467,16 @@ class _Wrapper(Schedule):
         self.inner = inner
 
     def __call__(self, t: int) -> float:
-        return self.inner(self.clock(SCALAR, t))
+        return self.inner(self.clock(t, SCALAR))
 
     def scalar(self) -> Callable[[int], float]:
         inner, clock = self.inner.scalar(), self.clock
-        return lambda t: inner(clock(SCALAR, t))
+        return lambda t: inner(clock(t, SCALAR))
 
     def array(self, t: np.ndarray) -> np.ndarray:
-        return self.inner.array(self.clock(VECTOR, t))
+        return self.inner.array(self.clock(t, VECTOR))
 
-    def clock(self, xp, t):
+    def clock(self, t, xp):
         raise NotImplementedError
 
 
@@ -488,7 +487,7 @@ class Cycle(_Wrapper):
         super().__init__(inner)
         self.period = int(period)
 
-    def clock(self, xp, t):
+    def clock(self, t, xp):
         return t % self.period
 
     def scalar(self):
@@ -503,7 +502,7 @@ class Hold(_Wrapper):
         super().__init__(inner)
         self.last = int(last)
 
-    def clock(self, xp, t):
+    def clock(self, t, xp):
         return xp.minimum(t, self.last)
 
     def scalar(self):
