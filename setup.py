@@ -12,8 +12,11 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["ppocr_lr", "ppocr_lr.*"]),
     python_requires=">=3.9",
-    install_requires=["paddlepaddle>=3.0", "numpy", "pyyaml", "matplotlib"],
-    extras_require={"test": ["pytest", "hypothesis"]},
+    # Paddle is not a hard requirement: a GPU environment has `paddlepaddle-gpu`, another
+    # distribution name, and `pip install -e .` must not pull the CPU wheel beside it.
+    install_requires=["numpy", "pyyaml", "matplotlib"],
+    extras_require={"cpu": ["paddlepaddle>=3.0"],
+                    "test": ["paddlepaddle>=3.0", "pytest", "hypothesis"]},
     entry_points={"console_scripts": ["ppocr-lr = ppocr_lr.cli:main"]},
     license="Apache-2.0",
     classifiers=["Programming Language :: Python :: 3",

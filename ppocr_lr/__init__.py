@@ -21,6 +21,12 @@ import warnings
 # operators; it is noise for every user of this package.
 warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
 
+try:
+    import paddle  # noqa: F401
+except ImportError as missing:
+    raise ImportError("ppocr_lr needs PaddlePaddle >= 3.0: pip install paddlepaddle (CPU) or "
+                      "paddlepaddle-gpu, or install ppocr-lr with the [cpu] extra") from missing
+
 from . import classic, functions, paddleocr  # noqa: E402,F401  (registers the schedules)
 from .classic import (  # noqa: E402CosineDecay, CosineRestarts, Exponential, InverseTime, LinearCosine,
                       NaturalExp, NoisyLinearCosine, Polynomial)
