@@ -38,8 +38,8 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
-# One step: Python numbers, ``math`` and C builtins only (no Python-level calls), so
-# ``step()`` costs no more than Paddle's own schedulers.
+# One step: Python numbers, ``math`` and C builtins (Python code only for the noise hash), so
+# ``step()`` costs about what Paddle's own schedulers cost.
 SCALAR = SimpleNamespace(
     cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt,
     pow=operator.pow,
