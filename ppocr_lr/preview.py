@@ -204,15 +204,14 @@ def report(p: Preview) -> str:
     lines.append("  parameters:")
     for param in type(s).all_params():
         key = s.keys_written.get(param.name, param.name)
-        value = s.config[param.name]
-        unit = ""
-        if param.kind.unit == "steps" or isinstance(param.kind, (Epochs, EpochBoundaries)):
-            unit = " steps"
-        origin = s.sources[param.name]
-        if origin == "config" and key != param.name:
-            origin = f"config: {key}: {_show(p.block.get(key))}"
-        shown = _show(value) + (unit if value is not None else "")
-        lines.append(f"    {param.name:<24} {shown:<16} [{origin}]")
+        value, kind = s.config[param.name], param.kind_for(key)
+        shown = "-" if value is None else _show(value)
+        if value is not None and (param.kind.unit == "steps"
+                                  or isinstance(param.kind, (Epochs, EpochBoundaries))):
+            shown += " steps"
+            if kind.unit == "epochs" and s.sources[param.name] == "config":
+                shown = f"{_show(p.block[key])} epochs = {shown}"  # as written, then in steps
+        lines.append(f"    {key:<24} {shown:<16} [{s.sources[param.name]}]")
     for name, value in (("epochs", s.run.epochs), ("step_each_epoch", spe)):
         lines.append(f"    {name:<24} {value:<16} [trainer: {p.run_sources.get(name)}]")
     lines.append(f"  learning rate: max {values.max():.6g} (step {int(values.argmax()):,}), "

@@ -62,7 +62,7 @@ def test_show_resolves_a_whole_paddleocr_config(tmp_path):
     assert "warm-up: 6,000 steps = 5 epochs, 0 -> 0.001" in out
     assert "learning_rate            0.001            [config]" in out
     assert "eta_min                  0                [default]" in out
-    assert "[config: warmup_epoch: 5]" in out
+    assert "warmup_epoch             5 epochs = 6000 steps [config]" in out
     assert "[trainer: --steps-per-epoch]" in out
     final = 0.001 * (1 + math.cos(math.pi * 594000 / 600000)) / 2
     assert f"final {final:.6g} (step 600,000)" in out
