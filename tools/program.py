@@ -249,158 +249,186 @@ def train(config: dict) -> dict:
     # Fresh parameter and optimizer-slot names (conv2d_0.w_0_moment1_0, ...) on every call,
     # as in a new process, so optimizer states saved by one run load into the next.
     with paddle.utils.unique_name.guard():
-        return _train(config)
+        return Trainer(config).run()
 
 
-def _train(config: dict) -> dict:
-    world = dist.get_world_size()
-    if world > 1:
-        dist.init_parallel_env()
-    rank = dist.get_rank()
-    g = read_global(config)
-    indicator = check_sections(config)
-    setup_logging(g["save_model_dir"], rank)
-    random.seed(g["seed"])
-    np.random.seed(g["seed"])
-    paddle.seed(g["seed"])
-    charset = CharacterSet.from_config(g)
-    started = time.time()
-    train_set, train_loader, train_batches = build_loader(config, "Train", charset, g["seed"])
-    eval_loader = build_loader(config, "Eval", charset, g["seed"])[1] if rank == 0 and \
-        config.get("Eval") else None
-    logger.info(f"data: {len(train_set)} training samples, {len(train_loader)} batches per "
-                f"epoch on each of {world} process(es), built in {time.time() - started:.1f}s")
-    model = CRNN(config.get("Architecture") or {}, charset.num_classes)
-    if g["pretrained_model"] and not g["checkpoints"]:
-        checkpoint.set_weights(model, checkpoint.load_weights(g["pretrained_model"]),
-                               "Global.pretrained_model")
-        logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
-    loss_fn = CTCLoss()
-    step_each_epoch = len(train_loader)
-    epochs = g["epoch_num"]
-    optimizer, lr = ppocr_lr.build_optimizer(config["Optimizer"] if "Optimizer" in config
-                                             else {}, epochs=epochs,
-                                             step_each_epoch=step_each_epoch, model=model)
-    logger.info(f"schedule: {lr.describe()}")
-    start_epoch, global_step, step_in_epoch, best = 1, 0, 0, {indicator: -1.0}
-    if g["checkpoints"]:
-        model_state, optimizer_state, record = checkpoint.load(g["checkpoints"])
-        checkpoint.set_weights(model, model_state, "Global.checkpoints")
-        optimizer.set_state_dict(optimizer_state)
-        global_step, step_in_epoch = record["global_step"], record["step_in_epoch"]
-        start_epoch, best = record["epoch"], record.get("best_model_dict", best)
-        if record.get("step_each_epoch") != step_each_epoch:
+class Trainer:
+    """One training run: data, model, optimizer and schedule, counters, checkpoints."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.world = dist.get_world_size()
+        if self.world > 1:
+            dist.init_parallel_env()
+        self.rank = dist.get_rank()
+        self.g = g = read_global(config)
+        self.indicator = check_sections(config)
+        setup_logging(g["save_model_dir"], self.rank)
+        random.seed(g["seed"])
+        np.random.seed(g["seed"])
+        paddle.seed(g["seed"])
+        self.started = time.time()
+        self.charset = CharacterSet.from_config(g)
+        train_set, self.loader, self.batches = build_loader(config, "Train", self.charset,
+                                                            g["seed"])
+        self.eval_loader = (build_loader(config, "Eval", self.charset, g["seed"])[1]
+                            if self.rank == 0 and config.get("Eval") else None)
+        logger.info(f"data: {len(train_set)} training samples, {len(self.loader)} batches per "
+                    f"epoch on each of {self.world} process(es), built in "
+                    f"{time.time() - self.started:.1f}s")
+        self.layer = CRNN(config.get("Architecture") or {}, self.charset.num_classes)
+        if g["pretrained_model"] and not g["checkpoints"]:
+            checkpoint.set_weights(self.layer, checkpoint.load_weights(g["pretrained_model"]),
+                                   "Global.pretrained_model")
+            logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
+        self.loss_fn = CTCLoss()
+        self.epochs, self.step_each_epoch = g["epoch_num"], len(self.loader)
+        self.optimizer, self.lr = ppocr_lr.build_optimizer(
+            config.get("Optimizer", {}), epochs=self.epochs,
+            step_each_epoch=self.step_each_epoch, model=self.layer)
+        logger.info(f"schedule: {self.lr.describe()}")
+        self.epoch, self.global_step, self.step_in_epoch = 1, 0, 0
+        self.best = {self.indicator: -1.0}
+        if g["checkpoints"]:
+            self.resume(g["checkpoints"])
+        self.model = paddle.DataParallel(self.layer) if self.world > 1 else self.layer
+        self.save_dir = g["save_model_dir"]
+        os.makedirs(self.save_dir, exist_ok=True)
+        self.metrics_path = os.path.join(
+            self.save_dir, "metrics.jsonl" if self.rank == 0 else f"metrics.rank{self.rank}.jsonl")
+        self.metrics = MetricsFile(self.metrics_path, self.global_step)
+        self.window: list = []  # the last log_smooth_window (record, seconds) pairs
+        self.timings = {"step": 0.0, "scheduler": 0.0, "n": 0}
+
+    def resume(self, prefix: str) -> None:
+        model_state, optimizer_state, record = checkpoint.load(prefix)
+        checkpoint.set_weights(self.layer, model_state, "Global.checkpoints")
+        self.optimizer.set_state_dict(optimizer_state)
+        self.global_step, self.step_in_epoch = record["global_step"], record["step_in_epoch"]
+        self.epoch, self.best = record["epoch"], record.get("best_model_dict", self.best)
+        if record.get("step_each_epoch") != self.step_each_epoch:
             logger.warning(f"the checkpoint was trained with {record.get('step_each_epoch')} "
-                           f"steps per epoch, this run has {step_each_epoch}")
-        if lr.last_epoch != global_step:
-            raise TrainError(f"Global.checkpoints: the schedule's step ({lr.last_epoch}) and "
-                             f"the training step ({global_step}) disagree")
-        logger.info(f"resumed from {g['checkpoints']} at epoch {start_epoch}, global step "
-                    f"{global_step}, lr {lr.last_lr:.6g}")
-    if world > 1:
-        model = paddle.DataParallel(model)
-    layer = model._layers if world > 1 else model
-    save_dir = g["save_model_dir"]
-    metrics_name = "metrics.jsonl" if rank == 0 else f"metrics.rank{rank}.jsonl"
-    if rank:
-        os.makedirs(save_dir, exist_ok=True)
-    metrics = MetricsFile(os.path.join(save_dir, metrics_name), global_step)
-    total_steps = epochs * step_each_epoch
-    eval_start, eval_every = g["eval_batch_step"]
-    window, timings = [], {"step": 0.0, "scheduler": 0.0, "n": 0}
-    batch_size = train_batches.sampler.batch_size
+                           f"steps per epoch, this run has {self.step_each_epoch}")
+        if self.lr.last_epoch != self.global_step:
+            raise TrainError(f"Global.checkpoints: the schedule's step ({self.lr.last_epoch}) "
+                             f"and the training step ({self.global_step}) disagree")
+        logger.info(f"resumed from {prefix} at epoch {self.epoch}, global step "
+                    f"{self.global_step}, lr {self.lr.last_lr:.6g}")
 
-    def save(name: str, epoch: int, in_epoch: int) -> None:
-        if rank == 0:
-            checkpoint.save(os.path.join(save_dir, name), layer.state_dict(),
-                            optimizer.state_dict(),
-                            {"epoch": epoch, "global_step": global_step,
-                             "step_in_epoch": in_epoch, "best_model_dict": best,
-                             "step_each_epoch": step_each_epoch, "world_size": world,
-                             "config": config})
+    def save(self, name: str, next_epoch: int, in_epoch: int) -> None:
+        if self.rank == 0:
+            checkpoint.save(os.path.join(self.save_dir, name), self.layer.state_dict(),
+                            self.optimizer.state_dict(),
+                            {"epoch": next_epoch, "global_step": self.global_step,
+                             "step_in_epoch": in_epoch, "best_model_dict": self.best,
+                             "step_each_epoch": self.step_each_epoch, "world_size": self.world,
+                             "config": self.config})
 
-    def run_eval(epoch: int) -> None:
-        nonlocal best
-        result = evaluate(layer, eval_loader, charset)
-        metrics.write({"kind": "eval", "global_step": global_step, "epoch": epoch, **result})
+    def step(self, images, labels, lengths) -> dict:
+        """One update and one ``lr.step()``; returns the step's metrics record."""
+        t0 = time.perf_counter()
+        logits = self.model(images)
+        loss = self.loss_fn(logits, labels, lengths)
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.clear_grad()
+        t1 = time.perf_counter()
+        self.lr.step()
+        lr_value = self.optimizer.get_lr()  # PaddleOCR logs the lr after the step
+        t2 = time.perf_counter()
+        self.global_step += 1
+        self.step_in_epoch += 1
+        record = {"kind": "step", "global_step": self.global_step, "epoch": self.epoch,
+                  "lr": lr_value, "loss": float(loss)}
+        if self.g["cal_metric_during_train"]:
+            predictions = decode_batch(logits.numpy(), self.charset)
+            texts = [self.charset.text(l, int(n)) for l, n in zip(labels.numpy(),
+                                                                  lengths.numpy())]
+            record["acc"] = RecMetric().update(predictions, texts)
+        self.metrics.write(record)
+        seconds = time.perf_counter() - t0
+        self.timings["step"] += seconds
+        self.timings["scheduler"] += t2 - t1
+        self.timings["n"] += 1
+        self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"]:]
+        return record
+
+    def log_progress(self, record: dict) -> None:
+        total = self.epochs * self.step_each_epoch
+        if self.rank or not (self.global_step % self.g["print_batch_step"] == 0
+                             or self.global_step == total):
+            return
+        seconds = sum(t for _, t in self.window) / len(self.window)
+        line = (f"epoch: [{self.epoch}/{self.epochs}], global_step: {self.global_step}, "
+                f"lr: {record['lr']:.6f}, loss: "
+                f"{np.mean([r['loss'] for r, _ in self.window]):.4f}")
+        if "acc" in record:
+            line += f", acc: {np.mean([r['acc'] for r, _ in self.window]):.4f}"
+        eta = datetime.timedelta(seconds=int(seconds * (total - self.global_step)))
+        samples = self.batches.sampler.batch_size * self.world / seconds
+        logger.info(f"{line}, samples/s: {samples:.1f}, eta: {eta}")
+
+    def evaluate_due(self) -> None:
+        start, every = self.g["eval_batch_step"]
+        if self.eval_loader is None or self.global_step <= start or (
+                self.global_step - start) % every:
+            return
+        result = evaluate(self.layer, self.eval_loader, self.charset)
+        self.metrics.write({"kind": "eval", "global_step": self.global_step,
+                            "epoch": self.epoch, **result})
         logger.info(f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: "
                     f"{result['norm_edit_dis']:.4f}")
-        if result[indicator] > best.get(indicator, -1.0):
-            best = dict(result, global_step=global_step, epoch=epoch)
-            save("best_accuracy", epoch, step_in_epoch)
-            logger.info(f"save best model to {os.path.join(save_dir, 'best_accuracy')}")
-        logger.info(f"best metric, {indicator}: {best[indicator]:.4f}, at global step "
-                    f"{best['global_step']}")
+        if result[self.indicator] > self.best.get(self.indicator, -1.0):
+            self.best = dict(result, global_step=self.global_step, epoch=self.epoch)
+            self.save("best_accuracy", self.epoch, self.step_in_epoch)
+            logger.info(f"save best model to {os.path.join(self.save_dir, 'best_accuracy')}")
+        logger.info(f"best metric, {self.indicator}: {self.best[self.indicator]:.4f}, at "
+                    f"global step {self.best['global_step']}")
 
-    model.train()
-    for epoch in range(start_epoch, epochs + 1):
-        train_batches.start_epoch(epoch, skip=step_in_epoch)
-        for images, labels, lengths in train_loader:
-            t0 = time.perf_counter()
-            logits = model(images)
-            loss = loss_fn(logits, labels, lengths)
-            loss.backward()
-            optimizer.step()
-            optimizer.clear_grad()
-            t1 = time.perf_counter()
-            lr.step()
-            lr_value = optimizer.get_lr()
-            t2 = time.perf_counter()
-            global_step += 1
-            step_in_epoch += 1
-            record = {"kind": "step", "global_step": global_step, "epoch": epoch,
-                      "lr": lr_value, "loss": float(loss)}
-            if g["cal_metric_during_train"]:
-                predictions = decode_batch(logits.numpy(), charset)
-                texts = [charset.text(l, int(n)) for l, n in zip(labels.numpy(),
-                                                                 lengths.numpy())]
-                record["acc"] = RecMetric().update(predictions, texts)
-            metrics.write(record)
-            timings["step"] += time.perf_counter() - t0
-            timings["scheduler"] += t2 - t1
-            timings["n"] += 1
-            window = (window + [(record, time.perf_counter() - t0)])[-g["log_smooth_window"]:]
-            if rank == 0 and (global_step % g["print_batch_step"] == 0
-                              or global_step == total_steps):
-                seconds = sum(t for _, t in window) / len(window)
-                line = (f"epoch: [{epoch}/{epochs}], global_step: {global_step}, "
-                        f"lr: {lr_value:.6f}, loss: "
-                        f"{np.mean([r['loss'] for r, _ in window]):.4f}")
-                if "acc" in record:
-                    line += f", acc: {np.mean([r['acc'] for r, _ in window]):.4f}"
-                eta = datetime.timedelta(seconds=int(seconds * (total_steps - global_step)))
-                logger.info(f"{line}, samples/s: {batch_size * world / seconds:.1f}, "
-                            f"eta: {eta}")
-            if eval_loader is not None and global_step > eval_start and (
-                    global_step - eval_start) % eval_every == 0:
-                run_eval(epoch)
-        step_in_epoch = 0
-        if world > 1:
-            average_statistics(layer, world)
-        save("latest", epoch + 1, 0)
-        logger.info(f"save model in {os.path.join(save_dir, 'latest')} (epoch {epoch})")
-        if epoch % g["save_epoch_step"] == 0:
-            save(f"iter_epoch_{epoch}", epoch + 1, 0)
-    summary = {"kind": "summary", "global_step": global_step, "rank": rank,
-               "weights_sha256": weights_digest(layer),
-               "seconds": time.time() - started,
-               "step_seconds": timings["step"] / max(timings["n"], 1),
-               "scheduler_share": timings["scheduler"] / max(timings["step"], 1e-12)}
-    if eval_loader is not None:
-        final = evaluate(layer, eval_loader, charset)
-        summary.update(final_acc=final["acc"], final_norm_edit_dis=final["norm_edit_dis"])
-        logger.info(f"final eval: acc {final['acc']:.4f}, norm_edit_dis "
-                    f"{final['norm_edit_dis']:.4f}")
-    metrics.write(summary)
-    metrics.close()
-    if rank == 0:
-        png = os.path.join(save_dir, "train_curves.png")
-        plot_curves(os.path.join(save_dir, metrics_name), png,
-                    f"{lr.name}, {epochs} epochs x {step_each_epoch} steps x {world} process(es)")
-        logger.info(f"curves in {png}; {summary['seconds']:.0f}s in all, "
-                    f"{summary['step_seconds'] * 1e3:.1f} ms per step, scheduler "
-                    f"{summary['scheduler_share'] * 100:.4f}% of it")
-    return summary
+    def end_epoch(self) -> None:
+        self.step_in_epoch = 0
+        if self.world > 1:
+            average_statistics(self.layer, self.world)
+        self.save("latest", self.epoch + 1, 0)
+        logger.info(f"save model in {os.path.join(self.save_dir, 'latest')} "
+                    f"(epoch {self.epoch})")
+        if self.epoch % self.g["save_epoch_step"] == 0:
+            self.save(f"iter_epoch_{self.epoch}", self.epoch + 1, 0)
+
+    def run(self) -> dict:
+        self.model.train()
+        for epoch in range(self.epoch, self.epochs + 1):
+            self.epoch = epoch
+            self.batches.start_epoch(epoch, skip=self.step_in_epoch)
+            for images, labels, lengths in self.loader:
+                self.log_progress(self.step(images, labels, lengths))
+                self.evaluate_due()
+            self.end_epoch()
+        return self.finish()
+
+    def finish(self) -> dict:
+        t = self.timings
+        summary = {"kind": "summary", "global_step": self.global_step, "rank": self.rank,
+                   "weights_sha256": weights_digest(self.layer),
+                   "seconds": time.time() - self.started,
+                   "step_seconds": t["step"] / max(t["n"], 1),
+                   "scheduler_share": t["scheduler"] / max(t["step"], 1e-12)}
+        if self.eval_loader is not None:
+            final = evaluate(self.layer, self.eval_loader, self.charset)
+            summary.update(final_acc=final["acc"], final_norm_edit_dis=final["norm_edit_dis"])
+            logger.info(f"final eval: acc {final['acc']:.4f}, norm_edit_dis "
+                        f"{final['norm_edit_dis']:.4f}")
+        self.metrics.write(summary)
+        self.metrics.close()
+        if self.rank == 0:
+            png = os.path.join(self.save_dir, "train_curves.png")
+            plot_curves(self.metrics_path, png,
+                        f"{self.lr.name}, {self.epochs} epochs x {self.step_each_epoch} steps "
+                        f"x {self.world} process(es)")
+            logger.info(f"curves in {png}; {summary['seconds']:.0f}s in all, "
+                        f"{summary['step_seconds'] * 1e3:.1f} ms per step, scheduler "
+                        f"{summary['scheduler_share'] * 100:.4f}% of it")
+        return summary
 
 
 def main(argv=None) -> int:
