@@ -346,10 +346,17 @@ class CosineRestarts(Schedule):
             f = f - i
         else:
             i = xp.floor(xp.log(1 - f * (1 - self.t_mul)) / math.log(self.t_mul))
+            # At the very step a period starts the logarithm can land a hair below a whole
+            # number (t = 847 for first 7, t_mul 3): move i to the period that holds t.
+            i = i + (t >= self.period_start(xp, i + 1)) - (t < self.period_start(xp, i))
             scale = xp.ipow(self.t_mul, i)
             f = (f - (1 - scale) / (1 - self.t_mul)) / scale
         c = 0.5 * xp.ipow(self.m_mul, i) * (1 + xp.cos(math.pi * f))
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
+
+    def period_start(self, xp, i):
+        """The step at which period ``i`` starts: ``first * (t_mul**i - 1) / (t_mul - 1)``."""
+        return self.first * (1 - xp.ipow(self.t_mul, i)) / (1 - self.t_mul)
 
 
 class LinearCosine(Schedule):

@@ -186,13 +186,12 @@ def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate
         c = 0.5 * (1 + math.cos(math.pi * min(s, D) / D))
         return lr0 * ((1 - alpha) * c + alpha)
     if name == "CosineRestarts":
-        f = s / D
-        if t_mul == 1:
-            i = math.floor(f)
-            f = f - i
-        else:
-            i = math.floor(math.log(1 - f * (1 - t_mul)) / math.log(t_mul))
-            f = (f - (1 - t_mul ** i) / (1 - t_mul)) / t_mul ** i
+        # walk the periods (lengths D, D*t_mul, D*t_mul**2, ...) instead of the closed-form
+        # logarithm, so a rounding slip at a period's first step cannot hide here too
+        i, start, length = 0, 0.0, float(D)
+        while s >= start + length:
+            i, start, length = i + 1, start + length, length * t_mul
+        f = (s - start) / length
         c = 0.5 * m_mul ** i * (1 + math.cos(math.pi * f))
         return lr0 * ((1 - alpha) * c + alpha)
     if name in ("LinearCosine", "NoisyLinearCosine"):

@@ -179,3 +179,23 @@ def test_warmup_epochs_for_classic_durations_round_like_paddleocr():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert s.lr_at(8) == pytest.approx(0.05, rel=1e-15)
+
+
+@given(st.integers(1, 40), st.sampled_from([1, 2, 3]), st.sampled_from([0.1, 0.003]))
+def test_cosine_restarts_is_paddle_cosine_annealing_warm_restarts(first, t_mul, lr0):
+    """Including the first step of every period, where the closed-form logarithm can land
+    a hair below a whole number (first 7, t_mul 3: step 847)."""
+    n = 4000
+    ours = ppocr_lr.build_lr_scheduler({"name": "CosineRestarts", "learning_rate": lr0,
+                                        "first_decay_steps": first, "t_mul": float(t_mul)},
+                                       1, n)
+    theirs = run(L.CosineAnnealingWarmRestarts(lr0, first, t_mul), n)
+    assert_rel(ours.lr_array(np.arange(n + 1)), theirs, 1e-9, "CosineRestarts")
+
+
+def test_cosine_restarts_restarts_exactly_at_period_starts():
+    s = ppocr_lr.build_lr_scheduler({"name": "CosineRestarts", "learning_rate": 0.1,
+                                     "first_decay_steps": 7, "t_mul": 3.0}, 1, 5000)
+    starts = [7 * (3 ** k - 1) // 2 for k in range(6)]  # 0, 7, 28, 91, 280, 847
+    assert [s.lr_at(t) for t in starts] == [0.1] * 6
+    assert all(s.lr_at(t - 1) < 0.005 for t in starts[1:])  # the end of a period

@@ -234,3 +234,36 @@ def test_one_cycle_last_step_and_past_the_end():
     for _ in range(total + 10):
         s.step()
     assert s.last_lr == s.lr_at(total)
+
+
+@given(epochs_st, spe_st, lr_st, st.sampled_from([0.5, 1, 2, 3]), warm_st)
+def test_cyclical_cosine_is_paddle_warm_restarts_with_fixed_period(epochs, spe, lr0, cycle, warm):
+    from paddle.optimizer import lr as L
+    period = round(cycle * spe)
+    if period == 0:
+        return
+    block = {"name": "CyclicalCosine", "learning_rate": lr0, "cycle": cycle,
+             "warmup_epoch": warm}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ppocr_lr.ConfigWarning)  # warm-ups longer than runs
+        ours = ppocr_lr.build_lr_scheduler(block, epochs, spe)
+    theirs = L.CosineAnnealingWarmRestarts(lr0, period, 1)
+    w = ours.warmup_steps
+    if w:
+        theirs = L.LinearWarmup(theirs, w, 0.0, lr0)
+    n = epochs * spe + EXTRA
+    assert np.array_equal(run(ours, n), run(theirs, n))
+
+
+@given(st.integers(2, 12), st.integers(4, 40), lr_st, st.sampled_from(["cos", "linear"]),
+       st.booleans())
+def test_one_cycle_is_paddle_one_cycle_lr(epochs, spe, max_lr, strategy, three):
+    from paddle.optimizer import lr as L
+    total = epochs * spe
+    ours = ppocr_lr.build_lr_scheduler({"name": "OneCycle", "max_lr": max_lr,
+                                        "anneal_strategy": strategy, "three_phase": three},
+                                       epochs, spe)
+    theirs = L.OneCycleLR(max_lr, total, divide_factor=25.0,
+                          end_learning_rate=max_lr / 25.0 / 1e4, phase_pct=0.3,
+                          anneal_strategy=strategy, three_phase=three)
+    assert_rel(run(ours, total), run(theirs, total), 1e-12, "OneCycle")  # to the last step
