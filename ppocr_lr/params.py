@@ -256,8 +256,8 @@ class Epochs(Kind):
         steps = round(epochs * run.step_each_epoch)
         if steps == 0 and not self.allow_zero:
             raise ConfigValueError(
-                path, f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per epoch; "
-                      f"expected at least one step")
+                path, f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per "
+                f"epoch; expected at least one step")
         return steps
 
 

@@ -216,14 +216,15 @@ class LRSchedule(LRScheduler):
         t = _step_number(state_dict["last_epoch"], "the saved 'last_epoch'", minimum=-1)
         changes = self._structure_changes(state_dict, t)
         self.last_epoch = t
-        self.last_lr = self.schedule(t) if t >= 0 else self.peak_lr
+        self.last_lr = self._lr(t) if t >= 0 else self.peak_lr
         saved_lr = state_dict.get("last_lr")
-        if isinstance(saved_lr, (int, float, np.floating)) and not _close(saved_lr, self.last_lr):
+        if isinstance(saved_lr, (int, float, np.floating)) and not math.isclose(
+                saved_lr, self.last_lr, rel_tol=1e-9):
             changes.append(f"the learning rate at step {t} is {self.last_lr:.6g} here, "
                            f"{float(saved_lr):.6g} in the checkpoint")
         if changes:
             warn(f"{self.name}: resumed at step {t} from a schedule of another shape: "
-                          + "; ".join(changes) + ".")
+                 + "; ".join(changes) + ".")
 
     set_dict = set_state_dict
 
@@ -272,10 +273,6 @@ def _step_number(value: Any, what: str, minimum: int = 0) -> int:
     if value < minimum:
         raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
     return int(value)
-
-
-def _close(a: float, b: float) -> bool:
-    return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
 
 
 def _short(value: Any) -> str:
