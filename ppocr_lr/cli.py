@@ -1,10 +1,12 @@
-"""The ``ppocr-lr`` command: see a schedule before training with it.
+"""The ``ppocr-lr`` command: see a schedule before training with it, and run PaddleOCR's
+own trainer with ppocr_lr in place of ``ppocr.optimizer``.
 
     ppocr-lr list
     ppocr-lr show -c my_rec.yml --steps-per-epoch 1200
     ppocr-lr plot -c my_rec.yml -c other_rec.yml -o schedules.png --steps-per-epoch 1200
     ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' --epochs 100 --steps-per-epoch 500 -o cos.png
     ppocr-lr check -c my_rec.yml
+    ppocr-lr train -c configs/rec/my_rec.yml -o Global.epoch_num=10   # in a PaddleOCR checkout
 
 Also ``python -m ppocr_lr`` and ``python tools/plot_lr.py``.
 """
@@ -46,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                                      "schedule before training with it.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="every YAML name, its keys, defaults and units")
+    commands.add_parser("train", help="run PaddleOCR's tools/train.py from a PaddleOCR "
+                        "checkout's root with ppocr_lr's build_optimizer (arguments go to "
+                        "the trainer; see 'ppocr-lr train --help')")
 
     def with_sources(name: str, help_text: str, several: bool):
         sub = commands.add_parser(name, help=help_text)
@@ -101,6 +106,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # `-o` is the trainer's override flag; the figure's file for `plot` is also -o when it
     # ends in .png/.svg, as the usage line shows (`plot -c a.yml -o schedules.png`).
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # every other argument belongs to PaddleOCR's trainer
+        from . import paddleocr_swap
+        return paddleocr_swap.main(argv[1:], PROG)
     if argv[:1] == ["plot"]:
         argv = _figure_after_o(argv)
     args = _parser().parse_args(argv)

@@ -4,36 +4,26 @@ Every problem with a configuration is reported as a :class:`ConfigValueError` (a
 ``ValueError``) or a :class:`ConfigTypeError` (a ``TypeError``) whose message names the
 full YAML path (``Optimizer.lr.warmup_epoch``), the value found and what was expected.
 Problems that do not stop a build (an unknown key, a PaddleOCR quirk reproduced on
-purpose) are :class:`ConfigWarning` warnings.
+purpose) are notices (:mod:`ppocr_lr.messages`), delivered as log records and as
+:class:`ConfigWarning` warnings.
 """
 
 from __future__ import annotations
 
 import difflib
-import sys
-import warnings
 from typing import Iterable
 
 
 class ConfigWarning(UserWarning):
-    """A configuration was accepted, but something in it deserves a look."""
-
-
-def warn(message: str) -> None:
-    """Issue a :class:`ConfigWarning` attributed to the first caller outside ppocr_lr
-    (the user's line that built the schedule, not a line of this package)."""
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("ppocr_lr"):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, ConfigWarning, stacklevel=level)
+    """A configuration was accepted, but something in it deserves a look (a notice of
+    :mod:`ppocr_lr.messages`)."""
 
 
 class _ConfigProblem:
     """Shared part of the two error classes: the key, the value, what was expected.
 
     ``path`` is the YAML location (``Optimizer.lr.gamma``).  A schedule built directly
-    from Python reports paths relative to the schedule (``Cosine.eta_min``); the YAML
-    builders re-raise with the full path through :meth:`under`.
+    from Python reports paths relative to the schedule (``Cosine.eta_min``).
     """
 
     def __init__(self, path: str, problem: str, hint: str = ""):
@@ -43,13 +33,7 @@ class _ConfigProblem:
         super().__init__(self._message())
 
     def _message(self) -> str:
-        text = f"{self.path}: {self.problem}" if self.path else self.problem
-        return f"{text}. {self.hint}" if self.hint else text
-
-    def under(self, prefix: str):
-        """The same error with ``prefix`` put in front of its path."""
-        path = f"{prefix}.{self.path}" if self.path else prefix
-        return type(self)(path, self.problem, self.hint)
+        return describe(self.path, self.problem, self.hint)
 
 
 class ConfigValueError(_ConfigProblem, ValueError):
@@ -58,6 +42,12 @@ class ConfigValueError(_ConfigProblem, ValueError):
 
 class ConfigTypeError(_ConfigProblem, TypeError):
     """A value of the wrong type, e.g. a list where a number belongs."""
+
+
+def describe(path: str, problem: str, hint: str = "") -> str:
+    """``path: problem. hint``, the shape of every error and notice."""
+    text = f"{path}: {problem}" if path else problem
+    return f"{text}. {hint}" if hint else text
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:

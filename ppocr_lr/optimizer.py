@@ -13,8 +13,9 @@ from typing import Any, Callable, Mapping
 
 import paddle
 
-from .errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
-from .params import REQUIRED, Flag, Number, Param, Words, parse_block
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean
+from .messages import notice
+from .params import REQUIRED, Flag, Number, Param, Words, parse_block, pop_strict
 from .registry import build_lr_scheduler
 
 PATH = "Optimizer"
@@ -92,7 +93,9 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
 
     ``epochs`` is ``Global.epoch_num``, ``step_each_epoch`` the training loader's length,
     ``model`` the network (its trainable parameters are optimised).  ``config`` is not
-    modified.  Unknown keys warn with the closest valid key (``strict=True``: errors)."""
+    modified.  Unknown keys and keys PaddleOCR ignores are notices naming the closest
+    valid key; ``strict=True``, ``Optimizer.strict: true`` or ``PPOCR_LR_STRICT=1`` makes
+    every notice an error."""
     spec, opts, lr_scheduler = resolve_optimizer(config, epochs, step_each_epoch, strict)
     parameters = _trainable(model)
     skip_decay = _no_decay_names(model, opts.pop("no_weight_decay_name", None),
@@ -113,6 +116,7 @@ def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: i
     if not isinstance(config, Mapping):
         raise ConfigTypeError(PATH, f"got {config!r}; expected a mapping with name and lr")
     config = copy.deepcopy(dict(config))
+    strict = pop_strict(config, PATH, strict)
     _reject_paddleocr_1x(config)
     name = config.pop("name", None)
     if name is None:
@@ -225,10 +229,12 @@ def _lenient(cls: type) -> type:
         def set_state_dict(self, state_dict):
             if isinstance(self._learning_rate, paddle.optimizer.lr.LRScheduler) and (
                     "LR_Scheduler" not in state_dict):
-                warn(
-                    "the optimizer state holds no learning-rate scheduler state (PaddleOCR "
-                    "saves none for a constant learning rate); the schedule stays at step "
-                    f"{self._learning_rate.last_epoch}")
+                schedule = self._learning_rate
+                notice(getattr(schedule, "path", PATH),
+                       "the optimizer state holds no learning-rate scheduler state "
+                       "(PaddleOCR saves none for a constant learning rate)",
+                       outcome=f"the schedule stays at step {schedule.last_epoch}",
+                       strict=getattr(schedule, "strict", False))
                 state_dict = dict(state_dict, LR_Scheduler=self._learning_rate.state_dict())
             return cls.set_state_dict(self, state_dict)
 

@@ -10,7 +10,7 @@ Every schedule also takes the warm-up keys of :class:`~ppocr_lr.scheduler.LRSche
 from __future__ import annotations
 
 from . import functions as F
-from .errors import ConfigValueError, warn
+from .errors import ConfigValueError
 from .params import (REQUIRED, Choice, EpochBoundaries, Epochs, Flag, Number, NumberList,
                      Param, StepBoundaries)
 from .registry import register_scheduler
@@ -24,11 +24,20 @@ RATE = Number(minimum=0.0)
 POSITIVE = Number(minimum=0.0, minimum_open=True)
 
 
+# Every PaddleOCR class reads ``warmup_epoch``, none reads ``warmup_steps``: in a
+# PaddleOCR block that key is ignored unless honoured.
+WARMUP_IN_STEPS = ("warmup_steps",)
+
+
 class PaddleOCRSchedule(LRSchedule):
     """A PaddleOCR name: its warm-up climbs to ``learning_rate``, as PaddleOCR's
-    ``LinearWarmup(end_lr=learning_rate)`` does."""
+    ``LinearWarmup(end_lr=learning_rate)`` does, and keys PaddleOCR does not read are
+    ignored unless honoured."""
 
-    warmup_peak = "learning_rate"
+    paddleocr_drops = WARMUP_IN_STEPS
+
+    def peak(self, p):
+        return p.learning_rate
 
 
 @register_scheduler("Const")
@@ -61,11 +70,13 @@ class Cosine(PaddleOCRSchedule):
     """``eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T)) / 2`` (Paddle's
     ``CosineAnnealingDecay``).  Past the end it rises again (period ``2 T``), as in
     PaddleOCR.  With a PaddleOCR warm-up the decay runs ``W`` steps past the end of
-    training and never quite reaches ``eta_min``; ``decay_ends_at_last_step: true``
-    fixes that."""
+    training and never quite reaches its floor; ``decay_ends_at_last_step: true``
+    fixes that.  PaddleOCR does not read ``eta_min`` (the floor is 0): honour it to use
+    it."""
 
     params = (LEARNING_RATE,
-              Param("eta_min", RATE, 0.0, "the floor the cosine decays to"))
+              Param("eta_min", RATE, 0.0, "the floor the cosine decays to (PaddleOCR: 0)"))
+    paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
         return F.Cosine(p.learning_rate, run_steps, p.eta_min)
@@ -115,26 +126,32 @@ class Piecewise(PaddleOCRSchedule):
               Param("learning_rate", RATE, None,
                     "not used: Piecewise takes its rates from values (PaddleOCR ignores it "
                     "too)"))
-    warmup_peak = None  # values[0], the decay's value at its step 0
+
+    def peak(self, p):
+        return self.decay_schedule(0)  # values[0]
 
     def decay(self, p, run_steps):
         key = self.keys_written["decay_epochs"]
         values, bounds = list(p.values), p.decay_epochs
         if len(values) == len(bounds):
-            warn(f"{self.path}.values: {len(values)} values for {len(bounds)} "
-                 f"{key}; the last boundary keeps the last value ({values[-1]:g}), as "
-                 f"under Paddle 2.x; write {len(bounds) + 1} values to silence this")
+            self.notice(f"{self.path}.values", f"{len(values)} values for {len(bounds)} "
+                        f"{key} (Paddle 3 refuses this)",
+                        f"Write {len(bounds) + 1} values to silence this",
+                        outcome=f"the last boundary keeps the last value ({values[-1]:g}), "
+                                "the meaning these configs trained with under Paddle 2.x")
             values.append(values[-1])
         elif len(values) < len(bounds):
             raise ConfigValueError(
                 f"{self.path}.values", f"got {len(values)} values for {len(bounds)} {key}; "
                 f"expected {len(bounds) + 1}")
         elif len(values) > len(bounds) + 1:
-            warn(f"{self.path}.values: {len(values)} values for {len(bounds)} {key}; "
-                 f"only the first {len(bounds) + 1} are used")
+            self.notice(f"{self.path}.values", f"{len(values)} values for {len(bounds)} "
+                        f"{key}", outcome=f"only the first {len(bounds) + 1} are used")
         if p.learning_rate is not None and p.learning_rate != values[0]:
-            warn(f"{self.path}.learning_rate ({p.learning_rate:g}) is not used: "
-                 f"Piecewise starts at values[0] ({values[0]:g})")
+            self.notice(f"{self.path}.learning_rate", f"{p.learning_rate:g} is written, "
+                        "but Piecewise takes its rates from values",
+                        outcome=f"not used, as in PaddleOCR: it starts at values[0] "
+                                f"({values[0]:g})")
         return F.PiecewiseConstant(bounds, values[:len(bounds) + 1])
 
 
@@ -146,7 +163,8 @@ class CyclicalCosine(PaddleOCRSchedule):
 
     params = (LEARNING_RATE,
               Param("cycle", Epochs(), REQUIRED, "length of one cosine cycle in epochs"),
-              Param("eta_min", RATE, 0.0, "the floor of each cycle (not in PaddleOCR)"))
+              Param("eta_min", RATE, 0.0, "the floor of each cycle (PaddleOCR: 0)"))
+    paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
         return F.Cycle(F.Cosine(p.learning_rate, p.cycle, p.eta_min), p.cycle)
@@ -162,8 +180,8 @@ class OneCycle(PaddleOCRSchedule):
     max_lr)``, ``(2*pct_start*T - 2, max_lr, initial)``, ``(T - 1, initial, min)``.  See
     :class:`ppocr_lr.functions.OneCycle` for the annealing.  At ``t = T`` the last phase
     extrapolates one step (PaddleOCR's value); past the end the value at ``T`` is kept
-    (PaddleOCR raises an error there).  ``pct_start``, ``div_factor`` and
-    ``final_div_factor`` cannot be set in PaddleOCR's YAML."""
+    (PaddleOCR raises an error there).  PaddleOCR does not read ``pct_start``,
+    ``div_factor`` or ``final_div_factor``: honour them to use them."""
 
     params = (Param("max_lr", POSITIVE, REQUIRED, "the peak learning rate"),
               Param("anneal_strategy", Choice(("cos", "linear")), "cos", "shape of each phase"),
@@ -172,7 +190,10 @@ class OneCycle(PaddleOCRSchedule):
                     "share of the run spent rising"),
               Param("div_factor", POSITIVE, 25.0, "initial = max_lr / div_factor"),
               Param("final_div_factor", POSITIVE, 1e4, "min = initial / final_div_factor"))
-    warmup_peak = "max_lr"
+    paddleocr_drops = ("pct_start", "div_factor", "final_div_factor") + WARMUP_IN_STEPS
+
+    def peak(self, p):
+        return p.max_lr
 
     def decay(self, p, run_steps):
         initial = p.max_lr / p.div_factor
@@ -191,9 +212,10 @@ class OneCycle(PaddleOCRSchedule):
                 f"{len(phases)} phases with pct_start {p.pct_start:g} (phase ends "
                 f"{[round(e, 3) for e in ends[1:]]})", "Use more steps or another pct_start.")
         if self.warmup_steps:
-            warn(f"{self.warmup_key}: OneCycle's warm-up climbs to max_lr, then "
-                 f"the cycle starts again from max_lr / {p.div_factor:g} (PaddleOCR's "
-                 "behaviour, reproduced); OneCycle already warms up in its first phase")
+            self.notice(self.warmup_key, f"OneCycle's warm-up climbs to max_lr, then the "
+                        f"cycle starts again from max_lr / {p.div_factor:g}, as in "
+                        "PaddleOCR", "OneCycle already warms up in its first phase; "
+                        "remove the warm-up unless you want that jump")
         return F.Hold(F.OneCycle(phases, p.anneal_strategy), run_steps)
 
 
@@ -201,20 +223,16 @@ class OneCycle(PaddleOCRSchedule):
 class DecayLearningRate(PaddleOCRSchedule):
     """``(lr0 - end_lr) * (1 - min(t, T) / T) ** factor + end_lr``.
 
-    PaddleOCR ignores ``end_lr`` (always 0) and any warm-up key; ppocr_lr honours what
-    you write and warns where PaddleOCR's numbers differ.  Past the end: ``end_lr``."""
+    PaddleOCR's DecayLearningRate reads neither ``end_lr`` (it always decays to 0), nor
+    a warm-up, nor ``last_epoch``: by default they are ignored, with a notice; honour them
+    to use them.  Past the end: ``end_lr``."""
 
     params = (LEARNING_RATE,
               Param("factor", POSITIVE, 0.9, "exponent of the decay"),
-              Param("end_lr", RATE, 0.0, "learning rate at the end of the run"))
+              Param("end_lr", RATE, 0.0, "learning rate at the end of the run (PaddleOCR: 0)"))
+    paddleocr_drops = ("end_lr", "warmup_epoch", "warmup_steps", "last_epoch")
 
     def decay(self, p, run_steps):
-        if p.end_lr != 0.0:
-            warn(f"{self.path}.end_lr ({p.end_lr:g}) is used; PaddleOCR would have "
-                 "ignored it and decayed to 0.0")
-        if self.warmup_steps:
-            warn(f"{self.path}: the {self.warmup_steps}-step warm-up is used; PaddleOCR's "
-                 "DecayLearningRate would have ignored it")
         return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.factor)
 
 
@@ -235,24 +253,30 @@ class TwoStepCosine(PaddleOCRSchedule):
         first = self.FIRST_EPOCHS * self.run.step_each_epoch
         late = F.Cosine(p.learning_rate, run_steps)
         if not self.warmup_steps and run_steps > first:
-            warn(f"{self.path}: without a warm-up PaddleOCR's TwoStepCosine stays at 0.0 "
-                 f"from epoch {self.FIRST_EPOCHS} to the end of the run; reproduced. Add "
-                 "warmup_epoch for the schedule that rises again")
+            self.notice(self.path, f"without a warm-up PaddleOCR's TwoStepCosine stays "
+                        f"at 0.0 from epoch {self.FIRST_EPOCHS} to the end of the run",
+                        "Add warmup_epoch for the schedule that rises again",
+                        outcome="reproduced")
             late = F.Switch([run_steps + 1], [F.Constant(0.0), late])
         return F.Switch([first + 1], [F.Cosine(p.learning_rate, first), late])
 
 
 @register_scheduler("LinearWarmupCosine")
 class LinearWarmupCosine(PaddleOCRSchedule):
-    """Linear from ``start_lr`` to ``lr0`` over ``warmup_steps`` (default 5000), then
-    ``min_lr + (lr0 - min_lr) * (1 + cos(pi * t / T)) / 2`` with ``T`` = the rest of the
-    run, so ``min_lr`` is reached at the last training step and kept afterwards."""
+    """Linear from ``start_lr`` to ``lr0`` over ``warmup_steps`` steps (default 5000; not
+    epochs), then ``min_lr + (lr0 - min_lr) * (1 + cos(pi * t / T)) / 2`` with
+    ``T = epochs * spe``: PaddleOCR's ``CosineAnnealingDecay(lr0, T, eta_min=min_lr)``
+    inside ``LinearWarmup(warmup_steps, start_lr, lr0)``.  As in PaddleOCR the cosine is
+    not shortened by the warm-up (``decay_ends_at_last_step: true`` shortens it), and a
+    warm-up longer than the run is allowed: the run then ends inside the warm-up.  Past
+    the end the cosine rises again (period ``2 T``)."""
 
     params = (LEARNING_RATE,
               Param("start_lr", RATE, 1e-5, "learning rate at step 0 of the warm-up"),
-              Param("min_lr", RATE, 1e-8, "learning rate at the last step"))
-    overrides = {"warmup_steps": 5000, "decay_ends_at_last_step": True}
+              Param("min_lr", RATE, 1e-8, "the floor of the cosine"))
+    overrides = {"warmup_steps": 5000}
     warmup_start_key = "start_lr"
+    paddleocr_drops = ("warmup_epoch",)
 
     def decay(self, p, run_steps):
-        return F.Hold(F.Cosine(p.learning_rate, run_steps, p.min_lr), run_steps)
+        return F.Cosine(p.learning_rate, run_steps, p.min_lr)

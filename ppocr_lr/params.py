@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from .errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean
+from .messages import notice
 
 REQUIRED = object()  # default of a key that must be written
 
@@ -213,6 +214,26 @@ class Words(Kind):
 
 
 @dataclass(frozen=True)
+class KeyList(Kind):
+    """Keys of the same block, from a fixed set (a single key is a list of one)."""
+
+    options: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "a list of keys from " + ", ".join(self.options) if self.options else "[]"
+
+    def parse(self, value, path, run=None):
+        if value is None:
+            return []
+        keys = TextList().parse(value, path)
+        for i, key in enumerate(keys):
+            if key not in self.options:
+                raise ConfigValueError(f"{path}[{i}]", f"got {key!r}{did_you_mean(key, self.options)}; "
+                                       f"expected {self.describe()}")
+        return keys
+
+
+@dataclass(frozen=True)
 class NumberList(Kind):
     """A non-empty list of numbers; ``increasing`` requires strictly increasing ones."""
 
@@ -350,12 +371,20 @@ def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False)
                  aliases={f"{name}_epochs": Epochs(allow_zero)})
 
 
+def pop_strict(block: dict, path: str, strict: bool = False) -> bool:
+    """Take the ``strict`` key out of ``block``: strict mode if it or ``strict`` is true."""
+    if isinstance(block, dict) and "strict" in block:
+        return Flag().parse(block.pop("strict"), f"{path}.strict") or strict
+    return strict
+
+
 def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
                 run: RunLength | None = None, strict: bool = False,
                 ignore: Iterable[str] = ()) -> "Parsed":
     """Read ``block`` against ``params``: every param's value (converted, defaults filled
-    in), where it came from and which key was written.  Unknown keys warn with the closest
-    valid key, or raise when ``strict``; keys in ``ignore`` are left to the caller."""
+    in), where it came from and which key was written.  An unknown key is a notice naming
+    the closest valid key (an error when ``strict``); keys in ``ignore`` are left to the
+    caller."""
     if not isinstance(block, Mapping):
         raise ConfigTypeError(path, f"got {block!r}; expected a mapping of keys to values")
     by_key = {key: p for p in params for key in p.keys}
@@ -365,11 +394,9 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
             continue
         if not isinstance(key, str):
             raise ConfigTypeError(f"{path}.{key!r}", "keys must be strings")
-        problem = ConfigValueError(f"{path}.{key}", "unknown key" + did_you_mean(key, by_key),
-                                   f"Valid keys: {', '.join(sorted(by_key))}")
-        if strict:
-            raise problem
-        warn(f"{problem}. The key is ignored (strict=True makes it an error).")
+        notice(f"{path}.{key}", "unknown key" + did_you_mean(key, by_key),
+               f"Valid keys: {', '.join(sorted([*by_key, 'strict']))}",
+               outcome="it is ignored", strict=strict)
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -413,12 +440,3 @@ class Parsed:
     values: dict[str, Any]
     sources: dict[str, str]
     keys: dict[str, str]
-
-
-def describe_param(p: Param) -> str:
-    """One line for documentation: keys, type, default, meaning."""
-    keys = " | ".join(p.keys)
-    default = "required" if p.required else ("whole run" if p.default is None
-                                             and p.aliases else repr(p.default))
-    return f"{keys}: {p.kind.describe()}; default {default}. {p.doc}".strip()
-

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
 from . import config as yaml_config
-from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
+from . import messages
+from .errors import ConfigTypeError, ConfigValueError
 from .optimizer import resolve_optimizer
 from .params import EpochBoundaries, Epochs, StepBoundaries, Steps
 from .registry import build_lr_scheduler, scheduler_class
@@ -116,12 +116,10 @@ def run_length(source: Source, epochs: Optional[int] = None,
 
 def build(source: Source, epochs: int, steps_per_epoch: int, origins: dict) -> Preview:
     """Build the schedule, collecting its warnings and what the run says about it."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigWarning)
+    with messages.collecting() as found:
         schedule = build_lr_scheduler(source.lr_block, epochs, steps_per_epoch)
-    found = [str(w.message) for w in caught if issubclass(w.category, ConfigWarning)]
     return Preview(source.label, schedule, dict(source.lr_block), origins,
-                   found + _findings(schedule, source.lr_block))
+                   [str(n) for n in found] + _findings(schedule, source.lr_block))
 
 
 def load(path: Optional[str] = None, inline: Optional[str] = None, *,
@@ -364,14 +362,12 @@ def check(config: dict, steps_per_epoch: Optional[int] = None) -> list[str]:
     optimizer = config["Optimizer"]
 
     def attempt(action):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConfigWarning)
+        with messages.collecting() as found:
             try:
                 action()
             except (ConfigValueError, ConfigTypeError) as err:
                 problems.append(str(err))
-        problems.extend(str(w.message) for w in caught if issubclass(w.category,
-                                                                     ConfigWarning))
+        problems.extend(str(n) for n in found)
 
     if not isinstance(optimizer, dict):
         return problems + [f"Optimizer: got {optimizer!r}; expected a mapping"]

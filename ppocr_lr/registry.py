@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, TypeVar
 
-from .errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
-from .params import RunLength, read_number
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean
+from .messages import notice
+from .params import RunLength, pop_strict, read_number
 from .scheduler import RUN_KEYS, LRSchedule
 
 _REGISTRY: dict[str, type[LRSchedule]] = {}
@@ -70,8 +71,9 @@ def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoc
 
     ``epochs`` (``Global.epoch_num``) and ``step_each_epoch`` (the training loader's
     length) come from the trainer and win over keys of the same name in the block.  A
-    block without ``name`` is ``Const``.  The block is not modified.  Unknown keys warn
-    with the closest valid key (``strict=True``: they are errors)."""
+    block without ``name`` is ``Const``.  The block is not modified.  Unknown keys and
+    keys PaddleOCR ignores are notices (:mod:`ppocr_lr.messages`); ``strict=True``, a
+    ``strict: true`` key or ``PPOCR_LR_STRICT=1`` makes every notice an error."""
     if not isinstance(lr_config, Mapping):
         raise ConfigTypeError(
             path, f"got {lr_config!r}; expected a block such as "
@@ -81,16 +83,17 @@ def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoc
             f"{path}.function", f"got {lr_config['function']!r}: this is a PaddleOCR 1.x "
             "decay block", "Write a 2.x block instead, e.g. {name: Cosine, learning_rate: 0.001}")
     block = dict(lr_config)
+    strict = pop_strict(block, path, strict)
     cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
     run = RunLength.checked(epochs, step_each_epoch)
     for key, trainer_value in zip(RUN_KEYS, (run.epochs, run.step_each_epoch)):
         if key in block:
             written = block.pop(key)
             if _differs(written, trainer_value):
-                warn(
-                    f"{path}.{key}: the block says {written!r}, the trainer {trainer_value}; "
-                    f"the trainer's value is used (as in PaddleOCR)")
-    return cls(run.epochs, run.step_each_epoch, strict=strict, path=path, **block)
+                notice(f"{path}.{key}", f"the block says {written!r}, the trainer "
+                       f"{trainer_value}", outcome="the trainer's value is used, as in "
+                       "PaddleOCR", strict=strict)
+    return cls.from_block(block, run, path=path, strict=strict)
 
 
 def _differs(written: Any, value: int) -> bool:

@@ -7,6 +7,8 @@ its decay is computed (:meth:`LRSchedule.decay`, returning a pure
 * reads and checks the keys (:mod:`ppocr_lr.params`) and the run length;
 * the warm-up (``warmup_epoch`` / ``warmup_steps``, ``warmup_start_lr``, and
   ``decay_ends_at_last_step``);
+* PaddleOCR's numbers by default: keys PaddleOCR ignores are ignored, with a notice,
+  unless the block lists them under ``honour``;
 * the step counter, ``state_dict`` / ``set_state_dict`` (exact resume, PaddleOCR
   checkpoints, warnings on structure changes);
 * ``lr_at`` / ``lr_array`` / ``total_steps``.
@@ -25,8 +27,10 @@ import numpy as np
 from paddle.optimizer.lr import LRScheduler
 
 from . import functions as F
-from .errors import ConfigValueError, warn
-from .params import Epochs, Flag, Integer, Number, Param, RunLength, Steps, parse_block
+from .errors import ConfigValueError
+from .messages import notice
+from .params import (Epochs, Flag, Integer, KeyList, Number, Param, RunLength, Steps,
+                     parse_block, pop_strict)
 
 # Keys every schedule accepts.  A schedule may change their defaults (``overrides``).
 WARMUP_PARAMS: tuple[Param, ...] = (
@@ -43,6 +47,7 @@ WARMUP_PARAMS: tuple[Param, ...] = (
     Param("last_epoch", Integer(minimum=-1), -1,
           "steps already taken before this run (-1: none); PaddleOCR's key"),
 )
+HONOUR = "honour"
 
 # Written by PaddleOCR trainers into every lr block; the trainer's values win.
 RUN_KEYS = ("epochs", "step_each_epoch")
@@ -66,6 +71,10 @@ class LRSchedule(LRScheduler):
     ``decay_ends_at_last_step: true`` the decay is ``W`` steps shorter and ends exactly
     at the last training step.
 
+    PaddleOCR's numbers by default: a key listed in :attr:`paddleocr_drops` (one that
+    PaddleOCR's class of the same name does not read) is ignored with a notice, unless
+    the block lists it under ``honour``.
+
     ``t`` is the number of ``step()`` calls so far (Paddle's ``last_epoch``).
     """
 
@@ -75,22 +84,32 @@ class LRSchedule(LRScheduler):
     params: ClassVar[tuple[Param, ...]] = ()
     #: New defaults for the shared warm-up keys, e.g. ``{"warmup_steps": 5000}``.
     overrides: ClassVar[Mapping[str, Any]] = {}
-    #: The key whose value the warm-up climbs to; None: the decay's value at its step 0.
-    warmup_peak: ClassVar[str | None] = None
+    #: YAML keys that PaddleOCR's schedule of this name does not read: ignored (the
+    #: default is used, as in PaddleOCR) unless the block lists them under ``honour``.
+    paddleocr_drops: ClassVar[tuple[str, ...]] = ()
     #: The key holding the warm-up's first learning rate.
     warmup_start_key: ClassVar[str] = "warmup_start_lr"
 
     def __init__(self, epochs: int, step_each_epoch: int, *, strict: bool = False,
                  path: str | None = None, **config: Any):
-        path = path or type(self).name or type(self).__name__
-        self._build(epochs, step_each_epoch, config, path, strict)
-        super().__init__(learning_rate=self.peak_lr, last_epoch=self.config["last_epoch"])
+        self._setup(RunLength.checked(epochs, step_each_epoch), config,
+                    path or type(self).name or type(self).__name__, strict)
+
+    @classmethod
+    def from_block(cls, block: Mapping[str, Any], run: RunLength, *, path: str,
+                   strict: bool = False) -> "LRSchedule":
+        """Build from a YAML block (any key, including ``strict`` or ``self``, is a key of
+        the block, never an argument of this method)."""
+        schedule = cls.__new__(cls)
+        schedule._setup(run, block, path, strict)
+        return schedule
 
     # ------------------------------------------------------------------ building
 
     @classmethod
     def all_params(cls) -> tuple[Param, ...]:
-        """The schedule's keys followed by the shared warm-up keys."""
+        """The schedule's keys followed by the shared warm-up keys (and ``honour`` where
+        PaddleOCR drops keys)."""
         own = {p.name for p in cls.params}
         shared = []
         for p in WARMUP_PARAMS:
@@ -100,47 +119,97 @@ class LRSchedule(LRScheduler):
             if p.name in cls.overrides:
                 p = Param(p.name, p.kind, cls.overrides[p.name], p.doc, p.aliases)
             shared.append(p)
+        if cls.paddleocr_drops:
+            shared.append(Param(HONOUR, KeyList(tuple(cls.paddleocr_drops)), [],
+                                "keys PaddleOCR ignores in this block that ppocr_lr should "
+                                "use: " + ", ".join(cls.paddleocr_drops)))
         return tuple(cls.params) + tuple(shared)
 
-    def _build(self, epochs, step_each_epoch, config, path, strict):
-        self.run = RunLength.checked(epochs, step_each_epoch)
-        parsed = parse_block(config, self.all_params(), path, self.run, strict)
+    def _setup(self, run: RunLength, config: Mapping[str, Any], path: str, strict: bool):
+        self.run, self.path = run, path
+        block = dict(config) if isinstance(config, Mapping) else config
+        self.strict = pop_strict(block, path, strict)
+        parsed = parse_block(block, self.all_params(), path, run, self.strict)
+        self._apply_paddleocr_drops(block, parsed)
         values = parsed.values
-        self.path = path
         #: Every key's value (durations in steps), where it came from, the key written.
         self.config, self.sources, self.keys_written = values, parsed.sources, parsed.keys
         p = SimpleNamespace(**values)
         self.warmup_steps = values["warmup_steps"]
-        if values["decay_ends_at_last_step"] and self.warmup_steps >= self.run.total_steps:
-            raise ConfigValueError(
-                self.warmup_key,
-                f"a warm-up of {self.warmup_steps} steps leaves no steps for the decay in a "
-                f"run of {self.run.total_steps} steps (decay_ends_at_last_step is true)",
-                "Shorten the warm-up.")
-        if self.warmup_steps > self.run.total_steps:
-            warn(f"{self.warmup_key}: the warm-up ({self.warmup_steps} steps) is longer "
-                 f"than the run ({self.run.total_steps} steps); the decay never starts")
+        self._check_warmup_keys(values)
         decay_run = self.run.total_steps - (
             self.warmup_steps if values["decay_ends_at_last_step"] else 0)
         self.decay_schedule = self.decay(p, decay_run)
         self.peak_lr = float(self.peak(p))
         start = values[self.warmup_start_key]
         if self.warmup_steps and start > self.peak_lr:
-            warn(f"{path}.{self.warmup_start_key} ({start:g}) is above the learning rate the "
-                 f"warm-up climbs to ({self.peak_lr:g}): the warm-up goes down")
+            self.notice(f"{path}.{self.warmup_start_key}",
+                        f"{start:g} is above the learning rate the warm-up climbs to "
+                        f"({self.peak_lr:g}): the warm-up goes down")
         self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
         self._lr = self.schedule.scalar()
+        if self.warmup_steps > self.run.total_steps:
+            self.notice(self.warmup_key,
+                        f"the warm-up ({self.warmup_steps} steps"
+                        f"{'' if 'warmup_steps' in self.keys_written else ', the default'}) "
+                        f"is longer than the run ({self.run.total_steps} steps)",
+                        outcome=f"training ends inside the warm-up, at "
+                                f"{self._lr(self.run.total_steps):.6g}, and the decay never "
+                                "starts")
+        LRScheduler.__init__(self, learning_rate=self.peak_lr,
+                             last_epoch=self.config["last_epoch"])
+
+    def _apply_paddleocr_drops(self, block: Mapping[str, Any], parsed) -> None:
+        """Ignore, with a notice, each key PaddleOCR does not read, unless honoured."""
+        honoured = set(parsed.values.get(HONOUR) or [])
+        defaults = {p.name: p.default for p in self.all_params()}
+        for name, key in list(parsed.keys.items()):
+            if key not in self.paddleocr_drops or key in honoured:
+                continue
+            if parsed.values[name] != defaults[name]:
+                self.notice(
+                    f"{self.path}.{key}", f"{block[key]!r} is written, but PaddleOCR's "
+                    f"{self.name} does not read {key}",
+                    f"To use the value written, add '{HONOUR}: [{key}]' to {self.path}",
+                    outcome=f"ignored, as in PaddleOCR: the schedule uses {name} = "
+                            f"{defaults[name]!r}")
+            parsed.values[name], parsed.sources[name] = defaults[name], "default"
+            del parsed.keys[name]
+        for key in sorted(honoured - {parsed.keys.get(n) for n in parsed.keys}):
+            self.notice(f"{self.path}.{HONOUR}", f"lists {key}, which the block does not "
+                        "set; nothing to honour")
+
+    def _check_warmup_keys(self, values: Mapping[str, Any]) -> None:
+        if values["decay_ends_at_last_step"] and self.warmup_steps >= self.run.total_steps:
+            raise ConfigValueError(
+                self.warmup_key,
+                f"a warm-up of {self.warmup_steps} steps leaves no steps for the decay in a "
+                f"run of {self.run.total_steps} steps (decay_ends_at_last_step is true)",
+                "Shorten the warm-up.")
+        if not self.warmup_steps:
+            for name in (self.warmup_start_key, "decay_ends_at_last_step"):
+                if name in self.keys_written and values[name] != self._default(name):
+                    self.notice(f"{self.path}.{name}", "is set, but there is no warm-up",
+                                outcome="it has no effect")
+
+    def _default(self, name: str) -> Any:
+        return next(p.default for p in self.all_params() if p.name == name)
+
+    def notice(self, path: str, problem: str, hint: str = "", outcome: str = "") -> None:
+        """A notice about this schedule (an error in strict mode)."""
+        notice(path, problem, hint, outcome=outcome, strict=self.strict)
 
     @property
     def warmup_key(self) -> str:
         """The YAML path of the warm-up length as written (``warmup_epoch`` or
         ``warmup_steps``)."""
-        return f"{self.path}.{self.keys_written.get('warmup_steps', 'warmup_epoch')}"
+        return f"{self.path}.{self.keys_written.get('warmup_steps', 'warmup_steps')}"
 
     def peak(self, p: SimpleNamespace) -> float:
-        """The learning rate the warm-up climbs to: the ``warmup_peak`` key's value, or
-        the decay's value at its step 0 (a continuous hand-over)."""
-        return getattr(p, self.warmup_peak) if self.warmup_peak else self.decay_schedule(0)
+        """The learning rate the warm-up climbs to; by default the decay's value at its
+        step 0 (a continuous hand-over).  The PaddleOCR names return the key PaddleOCR's
+        warm-up climbs to."""
+        return self.decay_schedule(0)
 
     def decay(self, p: SimpleNamespace, run_steps: int) -> F.Schedule:
         """The schedule after warm-up, as a pure function of its own step.
@@ -223,8 +292,10 @@ class LRSchedule(LRScheduler):
             changes.append(f"the learning rate at step {t} is {self.last_lr:.6g} here, "
                            f"{float(saved_lr):.6g} in the checkpoint")
         if changes:
-            warn(f"{self.name}: resumed at step {t} from a schedule of another shape: "
-                 + "; ".join(changes) + ".")
+            self.notice(self.path, f"resumed at step {t} from a checkpoint whose schedule "
+                        "had another shape: " + "; ".join(changes),
+                        outcome="the step is kept and this schedule's learning rate is used "
+                                "from there on")
 
     set_dict = set_state_dict
 

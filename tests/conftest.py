@@ -26,6 +26,20 @@ def assert_rel(actual, expected, rel=1e-9, what=""):
                              f"{actual[i]!r} vs expected {expected[i]!r}")
 
 
+def assert_array_matches_steps(array, stepped, what=""):
+    """``lr_array`` against ``step()``/``lr_at``: numpy's vectorised functions may differ
+    from ``math``'s in the last bit, so a few ulp: 1e-14 relative, plus 1e-15 of the run's
+    largest learning rate where a cosine cancels near zero."""
+    array, stepped = np.asarray(array, float), np.asarray(stepped, float)
+    assert array.shape == stepped.shape, (array.shape, stepped.shape)
+    scale = np.max(np.abs(stepped)) if stepped.size else 0.0
+    bad = np.abs(array - stepped) > 1e-14 * np.abs(stepped) + 1e-15 * scale
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise AssertionError(f"{what}: {bad.sum()} steps differ; first at index {i}: "
+                             f"{array[i]!r} (array) vs {stepped[i]!r} (stepped)")
+
+
 @pytest.fixture
 def quiet():
     """Silence ConfigWarnings a test provokes on purpose."""

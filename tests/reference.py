@@ -1,11 +1,10 @@
 """Independent references the tests compare ppocr_lr against.
 
-* :func:`paddleocr_scheduler`: the Paddle scheduler PaddleOCR builds for a block, made of
-  Paddle's own built-ins (``PolynomialDecay``, ``CosineAnnealingDecay``, ``StepDecay``,
-  ``PiecewiseDecay``, ``MultiStepDecay``, ``LinearWarmup``) where PaddleOCR uses them, and
-  of small ``LRScheduler`` classes written here from ``paddleocr-semantics.md`` for
-  PaddleOCR's own ones (cyclical cosine, one-cycle, two-step cosine), stepped the way
-  PaddleOCR steps them (recursions included).
+* :func:`paddleocr_scheduler`: the Paddle scheduler PaddleOCR builds for a block, from the
+  PaddleOCR stand-in in ``tests/paddleocr_standin`` (its ``ppocr.optimizer``: Paddle's own
+  built-ins composed as PaddleOCR composes them, and PaddleOCR's three own schedulers
+  written from ``paddleocr-semantics.md``), stepped the way PaddleOCR steps them
+  (recursions included).
 * :func:`classic_lr`: the classic formulas of ``decay-formulas.md``, one ``math``
   expression each, evaluated per step.
 
@@ -14,10 +13,24 @@ None of this imports ppocr_lr.
 
 from __future__ import annotations
 
+import copy
 import math
+import os
+import sys
 
 import numpy as np
 from paddle.optimizer import lr as L
+
+STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "paddleocr_standin")
+
+# Only the stand-in's ppocr.optimizer is imported here (not ppocr.data, whose import
+# switches warnings off, as PaddleOCR's does).
+sys.path.insert(0, STANDIN)
+try:
+    from ppocr.optimizer import build_lr_scheduler as standin_build_lr_scheduler  # noqa: E402
+    from ppocr.optimizer import learning_rate as standin_learning_rate  # noqa: E402,F401
+finally:
+    sys.path.remove(STANDIN)
 
 
 def run(scheduler, steps: int) -> np.ndarray:
@@ -29,137 +42,18 @@ def run(scheduler, steps: int) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
-class CyclicalCosineRef(L.LRScheduler):
-    """The spec: C = round(cycle * spe); lr(0) = lr0; 0.5*lr0*(1 + cos(pi*(t % C)/C))."""
-
-    def __init__(self, lr0, cycle_steps):
-        self.cycle_steps = cycle_steps
-        super().__init__(lr0)
-
-    def get_lr(self):
-        if self.last_epoch == 0:
-            return self.base_lr
-        return 0.5 * self.base_lr * (
-            1 + math.cos(math.pi * (self.last_epoch % self.cycle_steps) / self.cycle_steps))
-
-
-class OneCycleRef(L.LRScheduler):
-    """The spec's phase table; raises past the end, like PaddleOCR."""
-
-    def __init__(self, max_lr, total, strategy="cos", three_phase=False):
-        initial = max_lr / 25.0
-        low = initial / 1e4
-        self.total = total
-        if three_phase:
-            self.phases = [
-                {"end": 0.3 * total - 1, "from": initial, "to": max_lr},
-                {"end": 0.6 * total - 2, "from": max_lr, "to": initial},
-                {"end": total - 1, "from": initial, "to": low}]
-        else:
-            self.phases = [{"end": 0.3 * total - 1, "from": initial, "to": max_lr},
-                           {"end": total - 1, "from": max_lr, "to": low}]
-        self.strategy = strategy
-        super().__init__(max_lr)
-
-    def get_lr(self):
-        t = self.last_epoch
-        if t > self.total:
-            raise ValueError("past the end")
-        begin = 0
-        for i, phase in enumerate(self.phases):
-            if t <= phase["end"] or i == len(self.phases) - 1:
-                pct = (t - begin) / (phase["end"] - begin)
-                if self.strategy == "cos":
-                    return phase["to"] + (phase["from"] - phase["to"]) / 2.0 * (
-                        math.cos(math.pi * pct) + 1)
-                return (phase["to"] - phase["from"]) * pct + phase["from"]
-            begin = phase["end"]
-
-
-class TwoStepCosineRef(L.LRScheduler):
-    """Two cosine periods T1 (t <= T1) and T2, stepped with the same ratio recursion as
-    Paddle's CosineAnnealingDecay; closed form when jumped to (as LinearWarmup does)."""
-
-    def __init__(self, lr0, t1, t2):
-        self.t1, self.t2 = t1, t2
-        super().__init__(lr0)
-
-    def _period(self):
-        return self.t1 if self.last_epoch <= self.t1 else self.t2
-
-    def get_lr(self):
-        t, period = self.last_epoch, self._period()
-        if t == 0:
-            return self.base_lr
-        if (t - 1 - period) % (2 * period) == 0:
-            return self.last_lr + self.base_lr * (1 - math.cos(math.pi / period)) / 2
-        return (1 + math.cos(math.pi * t / period)) / (
-            1 + math.cos(math.pi * (t - 1) / period)) * self.last_lr
-
-    def _get_closed_form_lr(self):
-        return self.base_lr * (1 + math.cos(math.pi * self.last_epoch / self._period())) / 2
-
-
-class LinearWarmupCosineRef(L.LRScheduler):
-    """The spec: linear start_lr -> lr0 over W steps, cosine lr0 -> min_lr reached at the
-    last training step (kept afterwards)."""
-
-    def __init__(self, lr0, warmup, total, start_lr, min_lr):
-        self.warmup, self.total, self.start_lr, self.min_lr = warmup, total, start_lr, min_lr
-        super().__init__(lr0)
-
-    def get_lr(self):
-        t = self.last_epoch
-        if t < self.warmup:
-            return self.start_lr + (self.base_lr - self.start_lr) * t / self.warmup
-        progress = min(t - self.warmup, self.total - self.warmup) / (self.total - self.warmup)
-        return self.min_lr + (self.base_lr - self.min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
 def paddleocr_scheduler(block: dict, epochs: int, spe: int):
-    """What PaddleOCR's ``build_lr_scheduler`` returns for ``block`` (float for Const)."""
-    b = dict(block)
-    name = b.pop("name", "Const")
-    total = epochs * spe
-    warm = round(float(b.get("warmup_epoch", 0)) * spe)
-    peak = b.get("learning_rate")
-    if name == "Linear":
-        inner = L.PolynomialDecay(b["learning_rate"], total, end_lr=b.get("end_lr", 0.0),
-                                  power=b.get("power", 1.0))
-    elif name == "Cosine":
-        inner = L.CosineAnnealingDecay(b["learning_rate"], T_max=total)
-    elif name == "Step":
-        inner = L.StepDecay(b["learning_rate"], step_size=b["step_size"] * spe, gamma=b["gamma"])
-    elif name == "Piecewise":
-        inner = L.PiecewiseDecay([e * spe for e in b["decay_epochs"]], b["values"])
-        peak = b["values"][0]
-    elif name == "MultiStepDecay":
-        inner = L.MultiStepDecay(b["learning_rate"], [m * spe for m in b["milestones"]],
-                                 b["gamma"])
-    elif name == "DecayLearningRate":
-        inner = L.PolynomialDecay(b["learning_rate"], total, end_lr=0.0,
-                                  power=b.get("factor", 0.9))
-        warm = 0
-    elif name == "CyclicalCosine":
-        inner = CyclicalCosineRef(b["learning_rate"], round(b["cycle"] * spe))
-    elif name == "OneCycle":
-        inner = OneCycleRef(b["max_lr"], total, b.get("anneal_strategy", "cos"),
-                            b.get("three_phase", False))
-        peak = b["max_lr"]
-    elif name == "TwoStepCosine":
-        inner = TwoStepCosineRef(b["learning_rate"], 200 * spe, total)
-    elif name == "LinearWarmupCosine":
-        return LinearWarmupCosineRef(b["learning_rate"], b.get("warmup_steps", 5000), total,
-                                     b.get("start_lr", 1e-5), b.get("min_lr", 1e-8))
-    elif name == "Const":
-        inner = float(b["learning_rate"])
-        if warm == 0:
-            return L.LambdaDecay(inner, lambda t: 1.0)
-    else:
-        raise KeyError(name)
-    if warm > 0:
-        return L.LinearWarmup(inner, warmup_steps=warm, start_lr=0.0, end_lr=peak)
-    return inner
+    """What PaddleOCR's ``build_lr_scheduler`` returns for ``block``, as a scheduler (a
+    constant ``LambdaDecay`` where PaddleOCR returns a float).  A Piecewise with as many
+    values as boundaries, which Paddle 3 refuses, gets the meaning it trained with under
+    Paddle 2.x: the last boundary keeps the last value."""
+    block = copy.deepcopy(block)
+    if block.get("name") == "Piecewise" and len(block["values"]) == len(block["decay_epochs"]):
+        block["values"] = list(block["values"]) + [block["values"][-1]]
+    built = standin_build_lr_scheduler(block, epochs, spe)
+    if isinstance(built, (int, float, str)):
+        return L.LambdaDecay(float(built), lambda t: 1.0)
+    return built
 
 
 # ----------------------------------------------------------------- classic formulas

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ppocr_lr
-from conftest import assert_rel
+from conftest import assert_array_matches_steps, assert_rel
 from reference import paddleocr_scheduler, run
 
 EXTRA = 25  # steps checked past the end of the run
@@ -29,7 +29,7 @@ def compare(block, epochs, spe, extra=EXTRA, rel=1e-9):
     # through the Paddle interface (step) and both pure views
     stepped = run(ours, n)
     assert_rel(stepped, expected, rel, f"{block} x {epochs}x{spe} (step)")
-    assert np.array_equal(ours.lr_array(np.arange(n + 1)), stepped)
+    assert_array_matches_steps(ours.lr_array(np.arange(n + 1)), stepped, str(block))
     return stepped, expected
 
 
@@ -124,25 +124,53 @@ def test_two_step_cosine_without_warmup_reproduces_the_zero_plateau():
     assert np.all(got[401:601] == 0.0) and got[399] > 0.0
 
 
-@given(st.integers(2, 10), st.integers(5, 50), lr_st, st.integers(0, 40))
-def test_linear_warmup_cosine(epochs, spe, lr0, warmup_steps):
-    total = epochs * spe
-    if warmup_steps >= total:
-        return
+@given(st.integers(1, 10), st.integers(1, 50), lr_st, st.integers(0, 600),
+       st.sampled_from([0.0, 1e-6, 1e-3]))
+def test_linear_warmup_cosine_is_paddle_linear_warmup_of_cosine_annealing(
+        epochs, spe, lr0, warmup_steps, fraction):
+    """PaddleOCR's composition, warm-ups longer than the run included (no error, and the
+    cosine is not shortened by the warm-up)."""
     block = {"name": "LinearWarmupCosine", "learning_rate": lr0, "warmup_steps": warmup_steps,
-             "start_lr": lr0 / 100, "min_lr": lr0 / 1000}
-    ours, _ = compare(block, epochs, spe, rel=1e-12)
-    assert ours[total] == pytest.approx(lr0 / 1000, rel=1e-12)  # reached at the last step
-    assert ours[-1] == ours[total]  # and kept
+             "start_lr": lr0 * fraction, "min_lr": lr0 / 1000}
+    # without a warm-up Paddle's cosine is its recursion: the tolerated ~1e-14 drift
+    compare(block, epochs, spe, rel=1e-12 if warmup_steps else 1e-9)
 
 
-def test_paddleocr_defaults_for_linear_warmup_cosine():
-    ours = ppocr_lr.build_lr_scheduler({"name": "LinearWarmupCosine", "learning_rate": 1e-4},
-                                       20, 1000)
+def test_linear_warmup_cosine_pp_formulanet_s_run_shorter_than_the_default_warmup():
+    """PP-FormulaNet-S: 20 epochs x 200 steps with the default 5000-step warm-up trains
+    (PaddleOCR does) and ends inside the warm-up; the default is named, not warmup_epoch."""
+    block = {"name": "LinearWarmupCosine", "learning_rate": 1e-4}
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.lr\.warmup_steps: the warm-up "
+                      r"\(5000 steps, the default\) is longer than the run \(4000 steps\)"):
+        ours = ppocr_lr.build_lr_scheduler(block, 20, 200)
     assert ours.warmup_steps == 5000
+    # hand-computed: (lr0 - start_lr) * t / W + start_lr
     assert ours.lr_at(0) == 1e-5
+    assert ours.lr_at(4000) == pytest.approx((1e-4 - 1e-5) * 4000 / 5000 + 1e-5, rel=1e-15)
     assert ours.lr_at(5000) == 1e-4
-    assert ours.lr_at(20000) == pytest.approx(1e-8, rel=1e-12)
+
+
+def test_linear_warmup_cosine_last_step_is_paddleocrs_not_min_lr():
+    """The cosine keeps T = epochs * spe after the warm-up, so the last lr is the cosine
+    at step T - W of T, far from min_lr."""
+    ours = ppocr_lr.build_lr_scheduler({"name": "LinearWarmupCosine", "learning_rate": 1e-4,
+                                        "warmup_steps": 5000}, 20, 1000)
+    t = 20000 - 5000
+    expected = 1e-8 + (1e-4 - 1e-8) * (1 + np.cos(np.pi * t / 20000)) / 2
+    assert ours.lr_at(20000) == pytest.approx(expected, rel=1e-14)
+    assert ours.lr_at(20000) > 1000 * 1e-8
+
+
+def test_linear_warmup_cosine_reads_warmup_steps_not_warmup_epoch():
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"warmup_epoch: 2 is written, but "
+                      r"PaddleOCR's LinearWarmupCosine does not read warmup_epoch; ignored"):
+        ours = ppocr_lr.build_lr_scheduler({"name": "LinearWarmupCosine", "learning_rate": 1e-4,
+                                            "warmup_epoch": 2}, 20, 1000)
+    assert ours.warmup_steps == 5000
+    honoured = ppocr_lr.build_lr_scheduler({"name": "LinearWarmupCosine", "learning_rate": 1e-4,
+                                            "warmup_epoch": 2, "honour": ["warmup_epoch"]},
+                                           20, 1000)
+    assert honoured.warmup_steps == 2000
 
 
 @pytest.mark.parametrize("warmup_epoch, spe, steps", [
@@ -207,16 +235,68 @@ def test_piecewise_with_as_many_values_as_boundaries_keeps_the_last_value():
     assert s.lr_at(10 ** 7) == 0.0001
 
 
-def test_decay_learning_rate_honours_end_lr_and_warns():
-    with pytest.warns(ppocr_lr.ConfigWarning, match="PaddleOCR would have ignored"):
-        s = ppocr_lr.build_lr_scheduler({"name": "DecayLearningRate", "learning_rate": 0.01,
-                                         "end_lr": 1e-7}, 10, 10)
-    assert s.lr_at(100) == 1e-7
-    assert s.lr_at(50) == pytest.approx((0.01 - 1e-7) * 0.5 ** 0.9 + 1e-7, rel=1e-14)
+def test_decay_learning_rate_ignores_end_lr_as_paddleocr_and_says_so():
+    block = {"name": "DecayLearningRate", "learning_rate": 0.01, "end_lr": 1e-7}
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.lr\.end_lr: 1e-07 is written, "
+                      r"but PaddleOCR's DecayLearningRate does not read end_lr; ignored, as in "
+                      r"PaddleOCR: the schedule uses end_lr = 0\.0\. To use the value written, "
+                      r"add 'honour: \[end_lr\]'"):
+        s = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    assert s.lr_at(100) == 0.0
+    assert s.lr_at(50) == pytest.approx(0.01 * 0.5 ** 0.9, rel=1e-14)
     with warnings.catch_warnings():  # end_lr 0 is what PaddleOCR uses: nothing to say
         warnings.simplefilter("error")
-        ppocr_lr.build_lr_scheduler({"name": "DecayLearningRate", "learning_rate": 0.01,
-                                     "end_lr": 0}, 10, 10)
+        ppocr_lr.build_lr_scheduler(dict(block, end_lr=0), 10, 10)
+
+
+def test_decay_learning_rate_honours_end_lr_and_warmup_when_asked():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = ppocr_lr.build_lr_scheduler({"name": "DecayLearningRate", "learning_rate": 0.01,
+                                         "end_lr": 1e-7, "warmup_epoch": 1,
+                                         "honour": ["end_lr", "warmup_epoch"]}, 10, 10)
+    assert s.warmup_steps == 10
+    assert s.lr_at(110) == 1e-7
+    assert s.lr_at(60) == pytest.approx((0.01 - 1e-7) * 0.5 ** 0.9 + 1e-7, rel=1e-14)
+
+
+@pytest.mark.parametrize("block, key", [
+    ({"name": "DecayLearningRate", "learning_rate": 0.01, "warmup_epoch": 2}, "warmup_epoch"),
+    ({"name": "Cosine", "learning_rate": 0.01, "eta_min": 1e-4}, "eta_min"),
+    ({"name": "Cosine", "learning_rate": 0.01, "warmup_steps": 7}, "warmup_steps"),
+    ({"name": "CyclicalCosine", "learning_rate": 0.01, "cycle": 2, "eta_min": 1e-4}, "eta_min"),
+    ({"name": "OneCycle", "max_lr": 0.01, "pct_start": 0.5}, "pct_start"),
+    ({"name": "OneCycle", "max_lr": 0.01, "div_factor": 10}, "div_factor"),
+    ({"name": "OneCycle", "max_lr": 0.01, "final_div_factor": 100}, "final_div_factor"),
+])
+def test_keys_paddleocr_drops_give_paddleocrs_numbers_and_a_notice(block, key):
+    with pytest.warns(ppocr_lr.ConfigWarning, match=rf"Optimizer\.lr\.{key}: .* does not read "
+                      rf"{key}; ignored, as in PaddleOCR.*honour: \[{key}\]"):
+        ours = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    expected = run(paddleocr_scheduler(block, 10, 10), 100)
+    assert_rel(ours.lr_array(np.arange(101)), expected, 1e-9, str(block))
+    honoured = ppocr_lr.build_lr_scheduler(dict(block, honour=[key]), 10, 10)
+    assert not np.allclose(honoured.lr_array(np.arange(100)), expected[:100])
+
+
+def test_drop_lists_are_exactly_the_keys_paddleocrs_signatures_lack():
+    """Each PaddleOCR name ignores exactly the keys its PaddleOCR function does not take
+    (read from the stand-in's signatures), apart from ppocr_lr's own opt-in keys and
+    Piecewise's boundaries (PaddleOCR cannot build a block without decay_epochs)."""
+    import inspect
+
+    from reference import standin_learning_rate
+    own = {"warmup_start_lr", "decay_ends_at_last_step", "honour", "boundaries",
+           "learning_rate"}  # Piecewise's learning_rate has its own notice
+    for name in ("Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
+                 "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine"):
+        cls = ppocr_lr.registry.scheduler_class(name)
+        reads = set(inspect.signature(getattr(standin_learning_rate, name)).parameters)
+        accepted = {k for p in cls.all_params() for k in p.keys}
+        expected = accepted - reads - own
+        if name == "DecayLearningRate":
+            expected.add("end_lr")  # in its signature, but set to 0 whatever is written
+        assert set(cls.paddleocr_drops) == expected, name
 
 
 def test_one_cycle_last_step_and_past_the_end():

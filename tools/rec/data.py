@@ -12,7 +12,8 @@ import numpy as np
 import paddle
 from PIL import Image, ImageDraw, ImageFont
 
-from ppocr_lr.errors import ConfigTypeError, ConfigValueError, did_you_mean, warn
+from ppocr_lr.errors import ConfigTypeError, ConfigValueError, did_you_mean
+from ppocr_lr.messages import notice
 from ppocr_lr.params import (REQUIRED, Flag, Integer, Number, NumberList, Param, Text,
                              TextList, parse_block)
 
@@ -125,9 +126,9 @@ class SimpleDataSet(_LabelledImages):
     def __init__(self, config: dict, charset: CharacterSet, path: str):
         super().__init__(charset)
         if "transforms" in config:
-            warn(f"{path}.transforms: the built-in pipeline is used (decode, grayscale, resize "
-                 "keeping the aspect ratio, pad right, scale to [-1, 1]); the listed transforms "
-                 "are not applied")
+            notice(f"{path}.transforms", "the built-in pipeline is used (decode, grayscale, "
+                   "resize keeping the aspect ratio, pad right, scale to [-1, 1]); the listed "
+                   "transforms are not applied")
         p = parse_block(config, self.PARAMS, path, ignore=("name", "transforms"),
                         strict=True).values
         channels, self.height, self.width = _image_shape(p["image_shape"], path)

@@ -1,0 +1,113 @@
+"""Run an unmodified PaddleOCR checkout's trainer with ppocr_lr in place of
+``ppocr.optimizer``: ``ppocr-lr train``.
+
+From the root of a PaddleOCR checkout, with PaddleOCR's usual arguments::
+
+    ppocr-lr train -c configs/rec/PP-OCRv4/en_PP-OCRv4_rec.yml -o Global.epoch_num=10
+    python -m paddle.distributed.launch --nproc_per_node 2 ppocr-lr train -c ...
+
+The swap is explicit and happens only here (``import ppocr_lr`` changes nothing): the
+checkout's ``ppocr.optimizer.build_optimizer`` is replaced by a function that calls
+:func:`ppocr_lr.build_optimizer`, and then the checkout's ``tools/train.py`` runs as its
+``__main__``, exactly as ``python tools/train.py`` would run it.  The swap is reported
+once, when the optimizer is built, in PaddleOCR's log (console and ``train.log``).
+``paddle.distributed.launch`` starts any training command that is not a ``.py`` file as
+it is, so the second line runs this command in each process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import runpy
+import sys
+from typing import Sequence
+
+from . import messages
+from .errors import ConfigTypeError, ConfigValueError
+
+DEFAULT_SCRIPT = os.path.join("tools", "train.py")
+TARGET = "ppocr.optimizer"
+
+
+class SwapError(Exception):
+    """The current directory is not a PaddleOCR checkout this command can run."""
+
+
+def swapped_build_optimizer(config, epochs, step_each_epoch, model):
+    """PaddleOCR's ``build_optimizer`` signature, built by ppocr_lr."""
+    from . import __version__, build_optimizer
+
+    if not getattr(swapped_build_optimizer, "reported", False):
+        swapped_build_optimizer.reported = True
+        messages.info(f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
+                      f"builds the optimizer and learning-rate schedule in place of "
+                      f"{TARGET}.build_optimizer")
+    return build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
+                           model=model)
+
+
+def install(root: str) -> None:
+    """Import the checkout's ``ppocr.optimizer`` from ``root`` and swap its
+    ``build_optimizer`` for ppocr_lr's."""
+    if not os.path.isfile(os.path.join(root, "ppocr", "optimizer", "__init__.py")):
+        raise SwapError(f"{root} has no ppocr/optimizer package: run ppocr-lr train from "
+                        "the root of a PaddleOCR checkout")
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    module = importlib.import_module(TARGET)
+    origin = os.path.abspath(getattr(module, "__file__", "") or "")
+    if not origin.startswith(os.path.join(root, "")):
+        raise SwapError(f"{TARGET} was imported from {origin}, not from the checkout at "
+                        f"{root}")
+    module.build_optimizer = swapped_build_optimizer
+
+
+def run(args: Sequence[str], script: str = DEFAULT_SCRIPT, root: str | None = None) -> None:
+    """Run ``script`` of the checkout at ``root`` (default: the current directory) as
+    ``python script args...`` would, with ppocr_lr's ``build_optimizer``."""
+    root = os.path.abspath(root or os.getcwd())
+    path = os.path.join(root, script)
+    if not os.path.isfile(path):
+        raise SwapError(f"{path} does not exist: run ppocr-lr train from the root of a "
+                        "PaddleOCR checkout, or name the script with --script")
+    install(root)
+    sys.argv = [path, *args]
+    runpy.run_path(path, run_name="__main__")
+
+
+def main(args: Sequence[str], prog: str) -> int:
+    """``ppocr-lr train [--script PATH] ARGS...``; ARGS go to the script unchanged."""
+    args = list(args)
+    script = DEFAULT_SCRIPT
+    if args[:1] in (["-h"], ["--help"]):
+        print(f"usage: {prog} train [--script PATH] -c CONFIG [-o KEY=VALUE ...]\n\n"
+              "Run PaddleOCR's trainer (default tools/train.py) from the root of a "
+              "PaddleOCR checkout,\nwith ppocr_lr's build_optimizer in place of "
+              "ppocr.optimizer's. Every other argument goes to the trainer.")
+        return 0
+    if args[:1] == ["--script"]:
+        if len(args) < 2:
+            print(f"{prog}: error: --script needs a path", file=sys.stderr)
+            return 2
+        script, args = args[1], args[2:]
+    try:
+        run(args, script)
+    except SwapError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    except (ConfigValueError, ConfigTypeError) as err:
+        _log_to_files(f"error: {err}")
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _log_to_files(line: str) -> None:
+    """Put an error into PaddleOCR's ``train.log`` too (its file handlers only: the
+    console gets the error line once, on standard error)."""
+    for handler in logging.getLogger(messages.PADDLEOCR_LOGGER).handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.emit(logging.LogRecord(messages.PADDLEOCR_LOGGER, logging.ERROR, "", 0,
+                                           line, None, None))
