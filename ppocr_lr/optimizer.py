@@ -137,7 +137,8 @@ def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: i
     opts = dict(parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
     opts[spec.decay_arg] = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec,
                                          strict)
-    opts["grad_clip"] = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"))
+    opts["grad_clip"] = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"),
+                                   strict)
     return spec, opts, lr_scheduler
 
 
@@ -186,11 +187,12 @@ def _regularizer(block, strict: bool) -> tuple[str, float]:
     return REGULARIZERS[name], parsed.values["factor"]
 
 
-def _grad_clip(clip_norm, clip_norm_global):
+def _grad_clip(clip_norm, clip_norm_global, strict: bool):
     if clip_norm is not None and clip_norm_global is not None:
-        raise ConfigValueError(f"{PATH}.clip_norm_global", "set together with "
-                               "Optimizer.clip_norm; PaddleOCR would silently use clip_norm",
-                               "Keep one of them.")
+        notice(f"{PATH}.clip_norm_global", f"set together with {PATH}.clip_norm",
+               "Keep one of them", outcome="ignored, as in PaddleOCR, which clips by "
+               "clip_norm", strict=strict)
+        clip_norm_global = None
     if clip_norm is not None:
         return paddle.nn.ClipGradByNorm(clip_norm=clip_norm)
     if clip_norm_global is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean
-from .messages import notice
+from .messages import notice, strict_from_env
 
 REQUIRED = object()  # default of a key that must be written
 
@@ -372,7 +372,10 @@ def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False)
 
 
 def pop_strict(block: dict, path: str, strict: bool = False) -> bool:
-    """Take the ``strict`` key out of ``block``: strict mode if it or ``strict`` is true."""
+    """Take the ``strict`` key out of ``block``: strict mode if it or ``strict`` is true.
+    (``PPOCR_LR_STRICT`` is read when a notice is raised; a bad value is an error here,
+    whether or not anything is ever noticed.)"""
+    strict_from_env()
     if isinstance(block, dict) and "strict" in block:
         return Flag().parse(block.pop("strict"), f"{path}.strict") or strict
     return strict

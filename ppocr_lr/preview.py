@@ -209,7 +209,11 @@ def report(p: Preview) -> str:
             shown += " steps"
             if kind.unit == "epochs" and s.sources[param.name] == "config":
                 shown = f"{_show(p.block[key])} epochs = {shown}"  # as written, then in steps
-        lines.append(f"    {key:<24} {shown:<16} [{s.sources[param.name]}]")
+        origin = s.sources[param.name]
+        if param.name in s.ignored:  # written, but PaddleOCR does not read it
+            key, written = s.ignored[param.name]
+            origin += f"; {_show(written)} written, ignored as in PaddleOCR"
+        lines.append(f"    {key:<24} {shown:<16} [{origin}]")
     for name, value in (("epochs", s.run.epochs), ("step_each_epoch", spe)):
         lines.append(f"    {name:<24} {value:<16} [trainer: {p.run_sources.get(name)}]")
     lines.append(f"  learning rate: max {values.max():.6g} (step {int(values.argmax()):,}), "

@@ -163,6 +163,8 @@ class LRSchedule(LRScheduler):
         """Ignore, with a notice, each key PaddleOCR does not read, unless honoured."""
         honoured = set(parsed.values.get(HONOUR) or [])
         defaults = {p.name: p.default for p in self.all_params()}
+        #: Param name -> (the key written, its value as written) for keys ignored.
+        self.ignored: dict[str, tuple[str, Any]] = {}
         for name, key in list(parsed.keys.items()):
             if key not in self.paddleocr_drops or key in honoured:
                 continue
@@ -174,6 +176,7 @@ class LRSchedule(LRScheduler):
                     outcome=f"ignored, as in PaddleOCR: the schedule uses {name} = "
                             f"{defaults[name]!r}")
             parsed.values[name], parsed.sources[name] = defaults[name], "default"
+            self.ignored[name] = (key, block[key])
             del parsed.keys[name]
         for key in sorted(honoured - {parsed.keys.get(n) for n in parsed.keys}):
             self.notice(f"{self.path}.{HONOUR}", f"lists {key}, which the block does not "

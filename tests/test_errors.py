@@ -153,8 +153,14 @@ def test_optimizer_errors():
         {"name": "Adam", "lr": lr, "regularizer": {"name": "L2", "factor": "1e-x"}})
     assert "Keep one" in opt_error({"name": "Adam", "lr": lr, "weight_decay": 1e-4,
                                     "regularizer": {"name": "L2", "factor": 1e-5}})
-    assert "Keep one" in opt_error({"name": "Adam", "lr": lr, "clip_norm": 1,
-                                    "clip_norm_global": 1})
+    # both clipping keys: PaddleOCR clips by clip_norm and drops the other; so does
+    # ppocr_lr, saying so (an error in strict mode)
+    both = {"name": "Adam", "lr": lr, "clip_norm": 1, "clip_norm_global": 1}
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.clip_norm_global: set "
+                      r"together with Optimizer\.clip_norm; ignored, as in PaddleOCR"):
+        optimizer, _ = ppocr_lr.build_optimizer(both, 10, 10, layer)
+    assert type(optimizer._grad_clip) is paddle.nn.ClipGradByNorm
+    assert "Keep one" in opt_error(dict(both, strict=True))
     assert "Optimizer.regularizer.name" in opt_error(
         {"name": "AdamW", "lr": lr, "regularizer": {"name": "L1", "factor": 1e-5}})
     # errors inside the lr block carry the full path

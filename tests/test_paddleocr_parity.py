@@ -1,9 +1,11 @@
 """Every PaddleOCR name, every step of whole runs, against what PaddleOCR builds."""
 
+import os
 import warnings
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -347,3 +349,28 @@ def test_one_cycle_is_paddle_one_cycle_lr(epochs, spe, max_lr, strategy, three):
                           end_learning_rate=max_lr / 25.0 / 1e4, phase_pct=0.3,
                           anneal_strategy=strategy, three_phase=three)
     assert_rel(run(ours, total), run(theirs, total), 1e-12, "OneCycle")  # to the last step
+
+
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                       "paddleocr_blocks.yml")) as corpus_file:
+    CORPUS = yaml.safe_load(corpus_file)
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["config"] for e in CORPUS])
+def test_every_block_of_the_corpus_gives_paddleocrs_numbers_by_default(entry):
+    """Blocks as PaddleOCR's public configs write them: ppocr_lr's default path gives
+    PaddleOCR's learning rate at every step of the run (and past it, where PaddleOCR does
+    not raise), and says exactly the expected notices."""
+    epochs, spe, block = entry["epochs"], entry["spe"], entry["lr"]
+    with ppocr_lr.messages.collecting() as said:
+        ours = ppocr_lr.build_lr_scheduler(block, epochs, spe)
+    assert len(said) == len(entry.get("notices", [])), [str(n) for n in said]
+    for notice, expected in zip(said, entry.get("notices", [])):
+        assert expected in str(notice)
+    total = epochs * spe
+    extra = 0 if block.get("name") == "OneCycle" else EXTRA  # PaddleOCR raises past the end
+    expected = run(paddleocr_scheduler(block, epochs, spe), total + extra)
+    stepped = run(ours, total + extra)
+    # Paddle's cosine without warm-up is its recursion: the tolerated ~1e-14 drift
+    assert_rel(stepped, expected, 1e-9, entry["config"])
+    assert_array_matches_steps(ours.lr_array(np.arange(total + extra + 1)), stepped)

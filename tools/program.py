@@ -58,7 +58,9 @@ NOT_FOR_TRAINING = ("save_inference_dir", "use_visualdl", "infer_img", "infer_mo
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train",
             "Eval")
 
-logger = logging.getLogger("ppocr_lr.train")
+# PaddleOCR's logger name: ppocr_lr's notices go to its console and train.log, as they
+# do in PaddleOCR's own trainer.
+logger = logging.getLogger("ppocr")
 
 
 # ------------------------------------------------------------------ configuration
@@ -130,7 +132,7 @@ def setup_logging(save_dir: str, rank: int) -> None:
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
-    form = logging.Formatter("[%(asctime)s] ppocr %(levelname)s: %(message)s",
+    form = logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
                              datefmt="%Y/%m/%d %H:%M:%S")
     screen = logging.StreamHandler(sys.stdout)
     screen.setFormatter(form)
@@ -440,14 +442,8 @@ def main(argv=None) -> int:
                         help="overrides such as Global.epoch_num=4 (values parsed as YAML)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="When training, we now always track")
-    show = warnings.showwarning
-
-    def log_config_warnings(message, category, *rest, **kw):  # into train.log, not stderr
-        if issubclass(category, ppocr_lr.ConfigWarning) and logger.handlers:
-            logger.warning(str(message))
-        else:
-            show(message, category, *rest, **kw)
-    warnings.showwarning = log_config_warnings
+    # ppocr_lr's notices are log records here (console and train.log), not also warnings
+    warnings.simplefilter("ignore", ppocr_lr.ConfigWarning)
     try:
         config = load_config(args.config)
         ppocr_lr.config.apply_overrides(config, args.opt, known_keys)
@@ -458,6 +454,4 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    finally:
-        warnings.showwarning = show
     return 0

@@ -1,0 +1,178 @@
+"""PaddleOCR's own trainer with ppocr_lr swapped in, run on the stand-in checkout under
+``tests/paddleocr_standin`` (whose ``ppocr.data`` switches Python warnings off at import,
+as PaddleOCR's does): no edit to the checkout, PaddleOCR's numbers, every notice on the
+console and in ``train.log``, strict mode, one and two processes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import assert_rel
+from reference import paddleocr_scheduler, run
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STANDIN = os.path.join(HERE, "paddleocr_standin")
+BIN = os.path.dirname(sys.executable)  # where the ppocr-lr command is installed
+SWAP_LINE = "in place of ppocr.optimizer.build_optimizer"
+
+with open(os.path.join(STANDIN, "configs", "tiny.yml")) as f:
+    TINY = yaml.safe_load(f)
+EPOCHS = TINY["Global"]["epoch_num"]
+SPE = TINY["Train"]["dataset"]["num_samples"] // TINY["Train"]["loader"]["batch_size_per_card"]
+
+
+def train(out, *overrides, swap=True, env=None, launch=None):
+    """``ppocr-lr train`` (or PaddleOCR's plain ``python tools/train.py``) in the stand-in
+    checkout, as a user runs it from the checkout's root."""
+    command = ["ppocr-lr", "train"] if swap else [sys.executable, "tools/train.py"]
+    if launch:
+        command = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node",
+                   "2", "--log_dir", str(launch), *command]
+    environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
+    environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
+    environment.update(env or {})
+    return subprocess.run([*command, "-c", "configs/tiny.yml", "-o",
+                           f"Global.save_model_dir={out}", *overrides],
+                          cwd=STANDIN, env=environment, capture_output=True, text=True,
+                          timeout=600)
+
+
+def trace(out):
+    with open(os.path.join(out, "lr_trace.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def log(out):
+    with open(os.path.join(out, "train.log")) as f:
+        return f.read()
+
+
+def ok(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A swapped-in run of the stand-in's config (Cosine with a 1-epoch warm-up)."""
+    out = tmp_path_factory.mktemp("first")
+    return ok(train(out)), out
+
+
+def test_zero_edit_run_trains_with_paddleocrs_numbers_and_says_so_once(first_run, tmp_path):
+    swapped, out = first_run
+    plain = ok(train(tmp_path, swap=False))  # PaddleOCR's own optimizer
+    ours, theirs = trace(out), trace(tmp_path)
+    assert [r["global_step"] for r in ours] == list(range(1, EPOCHS * SPE + 1))
+    assert_rel([r["lr"] for r in ours], [r["lr"] for r in theirs], 1e-12, "lr")
+    assert [r["loss"] for r in ours] == [r["loss"] for r in theirs]
+    # the learning rate PaddleOCR logs after step k is the schedule's at step k
+    expected = run(paddleocr_scheduler(TINY["Optimizer"]["lr"], EPOCHS, SPE), EPOCHS * SPE)
+    assert_rel([r["lr"] for r in ours], expected[1:], 1e-12, "schedule")
+    # the swap is reported once, on the console and in train.log; never without it
+    assert swapped.stdout.count(SWAP_LINE) == 1 and log(out).count(SWAP_LINE) == 1
+    assert "ppocr_lr" not in plain.stdout + plain.stderr + log(tmp_path)
+
+
+def test_the_stand_in_switches_warnings_off_as_paddleocr_does(tmp_path):
+    """The premise: a notice sent only through warnings.warn would be lost here."""
+    probe = ("import runpy, sys, warnings; sys.path.insert(0, '.'); import ppocr.data; "
+             "print([f[0] for f in warnings.filters][:1])")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=STANDIN, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip() == "['ignore']", result.stderr[-2000:]
+
+
+NOTICES = {
+    "typo": (["Optimizer.lr.warmup_epochs=2"],
+             "Optimizer.lr.warmup_epochs: unknown key (did you mean 'warmup_epoch'?)"),
+    "dropped end_lr": (["Optimizer.lr.name=DecayLearningRate", "Optimizer.lr.end_lr=1.0e-7",
+                        "Optimizer.lr.warmup_epoch=0"],
+                       "Optimizer.lr.end_lr: 1e-07 is written, but PaddleOCR's "
+                       "DecayLearningRate does not read end_lr"),
+    "warm-up longer than the run": (["Optimizer.lr.warmup_epoch=5"],
+                                    "Optimizer.lr.warmup_epoch: the warm-up (50 steps) is "
+                                    "longer than the run (30 steps)"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOTICES))
+def test_each_notice_is_on_the_console_and_in_train_log(case, tmp_path):
+    overrides, says = NOTICES[case]
+    result = ok(train(tmp_path, *overrides))
+    line = f"ppocr.ppocr_lr WARNING: {says}"
+    assert result.stdout.count(line) == 1, result.stdout[-3000:]
+    assert log(tmp_path).count(line) == 1
+    assert "Warning" not in result.stderr  # the warnings themselves are switched off
+
+
+def test_a_resume_from_a_schedule_of_another_shape_is_visible(first_run, tmp_path):
+    _, out = first_run
+    result = ok(train(tmp_path, f"Global.checkpoints={out}/latest", f"Global.epoch_num={EPOCHS + 1}",
+                      "Optimizer.lr.warmup_epoch=0"))
+    says = (f"ppocr.ppocr_lr WARNING: Optimizer.lr: resumed at step {EPOCHS * SPE} from a "
+            "checkpoint whose schedule had another shape: run length (steps) 30 -> 40; "
+            "warm-up (steps) 10 -> 0")
+    assert says in result.stdout and says in log(tmp_path)
+    # it continued from the checkpoint's step with this schedule's rates
+    expected = run(paddleocr_scheduler({"name": "Cosine", "learning_rate": 0.01},
+                                       EPOCHS + 1, SPE), (EPOCHS + 1) * SPE)
+    assert_rel([r["lr"] for r in trace(tmp_path)], expected[EPOCHS * SPE + 1:], 1e-9, "resumed")
+
+
+@pytest.mark.parametrize("case", [*NOTICES, "resume"])
+def test_strict_mode_from_the_config_makes_each_an_error(case, first_run, tmp_path):
+    if case == "resume":
+        overrides = [f"Global.checkpoints={first_run[1]}/latest", "Optimizer.lr.warmup_epoch=0"]
+        path = "Optimizer.lr: resumed at step 30"
+    else:
+        overrides, says = NOTICES[case]
+        path = says.split(":")[0]
+    result = train(tmp_path, *overrides, "Optimizer.strict=true")
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"ppocr-lr: error: {path}"), result.stderr
+    assert errors[0].endswith("This is an error because strict mode is on (strict: true).")
+    assert f"ERROR: error: {path}" in log(tmp_path)
+
+
+def test_strict_mode_from_the_environment(tmp_path):
+    result = train(tmp_path, *NOTICES["typo"][0], env={"PPOCR_LR_STRICT": "1"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "ppocr-lr: error: Optimizer.lr.warmup_epochs: unknown key (did you mean "
+        "'warmup_epoch'?). Valid keys: decay_ends_at_last_step, eta_min, honour, last_epoch, "
+        "learning_rate, strict, warmup_epoch, warmup_start_lr, warmup_steps. This is an error "
+        "because strict mode is on (PPOCR_LR_STRICT=1)."]
+    bad = train(tmp_path, env={"PPOCR_LR_STRICT": "maybe"})
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "ppocr-lr: error: PPOCR_LR_STRICT: the environment variable is 'maybe'; expected 1, "
+        "true or yes (strict) or 0, false, no or empty (not strict)"]
+
+
+def test_outside_a_paddleocr_checkout_is_one_error_line(tmp_path):
+    result = subprocess.run([os.path.join(BIN, "ppocr-lr"), "train", "-c", "x.yml"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ppocr-lr: error: {tmp_path}/tools/train.py does not exist: run ppocr-lr train from "
+        "the root of a PaddleOCR checkout, or name the script with --script"]
+
+
+def test_two_processes_under_paddles_launcher(tmp_path):
+    out, logs = tmp_path / "out", tmp_path / "log"
+    result = train(out, *NOTICES["typo"][0], launch=logs)
+    rank0, rank1 = (logs / "workerlog.0").read_text(), (logs / "workerlog.1").read_text()
+    assert result.returncode == 0, result.stdout[-2000:] + rank0[-3000:] + rank1[-3000:]
+    # each process runs half of every epoch; rank 0's rates are PaddleOCR's for that length
+    expected = run(paddleocr_scheduler(TINY["Optimizer"]["lr"], EPOCHS, SPE // 2),
+                   EPOCHS * SPE // 2)
+    assert_rel([r["lr"] for r in trace(out)], expected[1:], 1e-12, "2 processes")
+    notice = "ppocr.ppocr_lr WARNING: Optimizer.lr.warmup_epochs: unknown key"
+    assert rank0.count(notice) == 1 and rank0.count(SWAP_LINE) == 1
+    assert notice not in rank1 and SWAP_LINE not in rank1 and "Warning" not in rank1
+    assert log(out).count(notice) == 1 and log(out).count(SWAP_LINE) == 1
