@@ -12,7 +12,10 @@ Where things live: the formulas as pure functions of the step in
 :mod:`ppocr_lr.functions`; the Paddle adapter (step counter, warm-up, state) in
 :mod:`ppocr_lr.scheduler`; YAML keys in :mod:`ppocr_lr.params`; the registry in
 :mod:`ppocr_lr.registry`; the named schedules in :mod:`ppocr_lr.paddleocr` and
-:mod:`ppocr_lr.classic`; the optimizer builder in :mod:`ppocr_lr.optimizer`.
+:mod:`ppocr_lr.classic`; the optimizer builder in :mod:`ppocr_lr.optimizer`; where
+notices go, and strict mode, in :mod:`ppocr_lr.messages`; the command line in
+:mod:`ppocr_lr.cli`, and ``ppocr-lr train`` (PaddleOCR's trainer with ppocr_lr swapped in)
+in :mod:`ppocr_lr.paddleocr_swap`.
 """
 
 import warnings
@@ -28,9 +31,10 @@ except ImportError as missing:
                       "paddlepaddle-gpu, or install ppocr-lr with the [cpu] extra") from missing
 
 from . import classic, functions, paddleocr  # noqa: E402,F401  (registers the schedules)
-from .classic import (  # noqa: E402CosineDecay, CosineRestarts, Exponential, InverseTime, LinearCosine,
-                      NaturalExp, NoisyLinearCosine, Polynomial)
+from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime,  # noqa: E402
+                      LinearCosine, NaturalExp, NoisyLinearCosine, Polynomial)
 from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
+from .messages import STRICT_ENV
 from .optimizer import build_optimizer
 from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear,
                         LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
@@ -43,7 +47,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "build_lr_scheduler", "build_optimizer", "register_scheduler", "available_schedulers",
-    "LRSchedule", "Param", "ConfigValueError", "ConfigTypeError", "ConfigWarning",
+    "LRSchedule", "Param", "ConfigValueError", "ConfigTypeError", "ConfigWarning", "STRICT_ENV",
     "Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
     "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
     "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",

@@ -11,8 +11,8 @@ step 0, so the hand-over is continuous.
 from __future__ import annotations
 
 from . import functions as F
-from .paddleocr import LEARNING_RATE, POSITIVE, RATE
-from .params import REQUIRED, Flag, Integer, Number, Param, duration
+from .paddleocr import LEARNING_RATE
+from .params import POSITIVE, RATE, REQUIRED, Flag, Integer, Number, Param, duration
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
@@ -38,8 +38,8 @@ class Exponential(_RateDecay):
 
     formula = F.ExponentialDecay
     params = (LEARNING_RATE,
-              Param("decay_rate", POSITIVE, REQUIRED,
-                    "factor per period (< 1 decays)"),
+              Param("decay_rate", Number(0.0, 1.0, minimum_open=True), REQUIRED,
+                    "factor per period (1: constant; above 1 would grow without bound)"),
               DECAY, STAIRCASE)
 
 
@@ -49,7 +49,7 @@ class NaturalExp(_RateDecay):
 
     formula = F.NaturalExpDecay
     params = (LEARNING_RATE,
-              Param("decay_rate", RATE, REQUIRED, "exponent per period"),
+              Param("decay_rate", Number(minimum=0.0), REQUIRED, "exponent per period"),
               DECAY, STAIRCASE)
 
 
@@ -97,8 +97,10 @@ class CosineRestarts(LRSchedule):
 
     params = (LEARNING_RATE,
               duration("first_decay", "length of the first period (default: the whole run)"),
-              Param("t_mul", Number(minimum=1.0), 2.0, "each period is t_mul times longer"),
-              Param("m_mul", POSITIVE, 1.0, "each period's peak is m_mul times the last"),
+              Param("t_mul", Number(1.0, 1e6), 2.0, "each period is t_mul times longer"),
+              Param("m_mul", Number(0.0, 1.0, minimum_open=True), 1.0,
+                    "each period's peak is m_mul times the last (above 1 would grow "
+                    "without bound)"),
               ALPHA)
 
     def decay(self, p, run_steps):
@@ -109,8 +111,8 @@ class CosineRestarts(LRSchedule):
 LINEAR_COSINE_PARAMS = (
     LEARNING_RATE, DECAY,
     Param("num_periods", Number(minimum=0.0), 0.5, "cosine periods over D"),
-    Param("alpha", Number(), 0.0, "added to the linear part"),
-    Param("beta", Number(), 0.001, "added to the product (the floor, times lr0)"))
+    Param("alpha", Number(0.0, 1.0), 0.0, "added to the linear part"),
+    Param("beta", Number(0.0, 1.0), 0.001, "added to the product (the floor, times lr0)"))
 
 
 @register_scheduler("LinearCosine")
@@ -134,7 +136,7 @@ class NoisyLinearCosine(LRSchedule):
     ``D`` plus noise times the cosine factor there."""
 
     params = LINEAR_COSINE_PARAMS + (
-        Param("initial_variance", Number(minimum=0.0), 1.0, "variance of the noise at s = 0"),
+        Param("initial_variance", Number(0.0, 1e6), 1.0, "variance of the noise at s = 0"),
         Param("variance_decay", Number(minimum=0.0), 0.55, "how fast the variance falls"),
         Param("seed", Integer(minimum=0), 0, "noise seed"))
 

@@ -71,13 +71,9 @@ class _VectorBackend:
 
     @staticmethod
     def ipow(base: float, exponents):
-        """``base ** k`` for an integer array ``k``: a small table of libm powers."""
-        k = np.asarray(exponents).astype(np.int64)
-        if k.size == 0:
-            return np.zeros(k.shape)
-        low, high = int(k.min()), int(k.max())
-        table = np.array([base ** float(e) for e in range(low, high + 1)])
-        return table[k - low]
+        """``base ** k`` for an integer array ``k`` (its cost grows with the number of
+        steps asked for, not with their range)."""
+        return np.power(base, np.asarray(exponents, dtype=np.float64))
 
     @staticmethod
     def take(table: Sequence[float], index):
@@ -298,7 +294,8 @@ class LinearCosine(Schedule):
 
     ``eps`` is 0, or with ``initial_variance > 0`` a normal draw of variance
     ``initial_variance / (1 + s) ** variance_decay``, a pure function of ``(seed, t)``:
-    the same after a resume and on every rank."""
+    the same after a resume and on every rank.  With noise the rate is clipped at 0 (a
+    draw can take it below)."""
 
     def __init__(self, lr0: float, decay_steps: int, num_periods: float, alpha: float,
                  beta: float, initial_variance: float = 0.0, variance_decay: float = 0.55,
@@ -312,8 +309,12 @@ class LinearCosine(Schedule):
         s = xp.minimum(t, self.decay_steps)
         linear = (self.decay_steps - s) / self.decay_steps
         if self.initial_variance:
-            variance = self.initial_variance / xp.pow(1 + s, self.variance_decay)
+            # initial_variance / (1 + s) ** variance_decay, in a form that cannot overflow
+            variance = self.initial_variance * xp.exp(-self.variance_decay * xp.log(1 + s))
             linear = linear + xp.sqrt(variance) * standard_normal(self.seed, t, xp)
+            cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
+            # the noise can take the rate below 0: a learning rate is never negative
+            return xp.maximum(self.lr0 * ((self.alpha + linear) * cosine + self.beta), 0.0)
         cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
         return self.lr0 * ((self.alpha + linear) * cosine + self.beta)
 
@@ -332,7 +333,9 @@ class OneCycle(Schedule):
     """Phases ``(end_step, from, to)``; at ``t`` the first phase with ``t <= end_step``
     (the last otherwise) anneals ``from -> to`` over ``pct = (t - start) / (end - start)``,
     ``start`` being the previous phase's end (0 first).  ``cos``:
-    ``to + (from - to) / 2 * (cos(pi * pct) + 1)``; ``linear``: ``(to - from) * pct + from``."""
+    ``to + (from - to) / 2 * (cos(pi * pct) + 1)``; ``linear``: ``(to - from) * pct + from``,
+    clipped at 0 (at ``t = T`` the line overshoots below 0, where PaddleOCR gives a
+    negative rate)."""
 
     def __init__(self, phases: Sequence[tuple[float, float, float]], strategy: str):
         self.ends = [float(p[0]) for p in phases]
@@ -348,7 +351,8 @@ class OneCycle(Schedule):
         pct = (t - start) / (end - start)
         if self.strategy == "cos":
             return last + (first - last) / 2.0 * (xp.cos(math.pi * pct) + 1)
-        return (last - first) * pct + first
+        # one step past the last phase (t = T) the line overshoots below 0: clipped
+        return xp.maximum((last - first) * pct + first, 0.0)
 
 
 # --------------------------------------------------------------------------- combinators

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import paddle
+from paddle.optimizer.lr import LRScheduler
 
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean
 from .messages import notice
@@ -22,6 +23,8 @@ PATH = "Optimizer"
 
 POSITIVE = Number(minimum=0.0, minimum_open=True)
 NONNEGATIVE = Number(minimum=0.0)
+# Paddle clips in float32: a norm below its smallest normal number would divide by 0.
+CLIP = Number(minimum=1.1754943508222875e-38, maximum=3.4e38)
 BETA = Number(minimum=0.0, maximum=1.0, maximum_open=True)
 EPSILON = Param("epsilon", POSITIVE, 1e-8, "added to denominators for stability")
 BETAS = (Param("beta1", BETA, 0.9, "decay of the first-moment average"),
@@ -78,8 +81,8 @@ SHARED_PARAMS = (
     Param("weight_decay", NONNEGATIVE, None,
           "L2 coefficient when there is no regularizer (AdamW, Lamb: their decoupled "
           "decay, default 0.01)"),
-    Param("clip_norm", POSITIVE, None, "clip each gradient to this L2 norm"),
-    Param("clip_norm_global", POSITIVE, None, "clip all gradients to this global L2 norm"),
+    Param("clip_norm", CLIP, None, "clip each gradient to this L2 norm"),
+    Param("clip_norm_global", CLIP, None, "clip all gradients to this global L2 norm"),
 )
 DECOUPLED_DEFAULT_DECAY = 0.01
 
@@ -104,8 +107,8 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
         opts["apply_decay_param_fun"] = lambda param_name: param_name not in skip_decay
     elif skip_decay:
         opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
-    optimizer = _lenient(spec.factory)(learning_rate=lr_scheduler, parameters=parameters,
-                                       **opts)
+    optimizer = spec.factory(learning_rate=lr_scheduler, parameters=parameters, **opts)
+    _tolerate_missing_scheduler_state(optimizer)
     return optimizer, lr_scheduler
 
 
@@ -179,9 +182,10 @@ def _regularizer(block, strict: bool) -> tuple[str, float]:
         raise ConfigTypeError(path, f"got {block!r}; expected {{name: L2, factor: 1.0e-5}}")
     block = dict(block)
     name = block.pop("name", None)
-    if name not in REGULARIZERS:
+    if not isinstance(name, str) or name not in REGULARIZERS:
         raise ConfigValueError(
-            f"{path}.name", f"got {name!r}{did_you_mean(str(name), REGULARIZERS)}",
+            f"{path}.name", f"got {name!r}"
+            + (did_you_mean(name, REGULARIZERS) if isinstance(name, str) else ""),
             "Expected L1 or L2 (or L1Decay, L2Decay).")
     parsed = parse_block(block, REGULARIZER_PARAMS, path, strict=strict)
     return REGULARIZERS[name], parsed.values["factor"]
@@ -216,32 +220,25 @@ def _no_decay_names(model, words, one_dim: bool) -> set[str]:
     return names
 
 
-_LENIENT: dict[type, type] = {}
+def _tolerate_missing_scheduler_state(optimizer) -> None:
+    """Let this optimizer load a state without a scheduler state, with a notice.
 
+    PaddleOCR builds a plain float learning rate for a ``Const`` block without warm-up,
+    so its checkpoints of such runs hold no ``LR_Scheduler`` (or ``None``); Paddle's
+    optimizer refuses such a state with an ``AssertionError`` when its learning rate is a
+    scheduler.  Only this instance's loading changes: its class stays Paddle's own."""
+    load = type(optimizer).set_state_dict
 
-def _lenient(cls: type) -> type:
-    """``cls`` whose ``set_state_dict`` accepts a state without a scheduler state.
+    def set_state_dict(state_dict):
+        schedule = optimizer._learning_rate
+        if (isinstance(state_dict, Mapping) and isinstance(schedule, LRScheduler)
+                and state_dict.get("LR_Scheduler") is None):
+            notice(getattr(schedule, "path", PATH),
+                   "the optimizer state holds no learning-rate scheduler state (PaddleOCR "
+                   "saves none for a constant learning rate)",
+                   outcome=f"the schedule stays at step {schedule.last_epoch}",
+                   strict=getattr(schedule, "strict", False))
+            state_dict = dict(state_dict, LR_Scheduler=schedule.state_dict())
+        return load(optimizer, state_dict)
 
-    PaddleOCR builds a plain float learning rate for a constant block without warm-up, so
-    its checkpoints then hold no ``LR_Scheduler``; Paddle's optimizer refuses such a state
-    when its learning rate is a scheduler.  The subclass keeps the schedule's own step
-    and says so."""
-    lenient = _LENIENT.get(cls)
-    if lenient is None:
-        def set_state_dict(self, state_dict):
-            if isinstance(self._learning_rate, paddle.optimizer.lr.LRScheduler) and (
-                    "LR_Scheduler" not in state_dict):
-                schedule = self._learning_rate
-                notice(getattr(schedule, "path", PATH),
-                       "the optimizer state holds no learning-rate scheduler state "
-                       "(PaddleOCR saves none for a constant learning rate)",
-                       outcome=f"the schedule stays at step {schedule.last_epoch}",
-                       strict=getattr(schedule, "strict", False))
-                state_dict = dict(state_dict, LR_Scheduler=self._learning_rate.state_dict())
-            return cls.set_state_dict(self, state_dict)
-
-        lenient = type(cls.__name__, (cls,), {"set_state_dict": set_state_dict,
-                                              "set_dict": set_state_dict,
-                                              "__module__": __name__})
-        _LENIENT[cls] = lenient
-    return lenient
+    optimizer.set_state_dict = optimizer.set_dict = set_state_dict

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (REQUIRED, Choice, EpochBoundaries, Epochs, Flag, Number, NumberList,
-                     Param, StepBoundaries)
+from .params import (POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice, EpochBoundaries, Epochs,
+                     Flag, Number, NumberList, Param, StepBoundaries)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
-LEARNING_RATE = Param("learning_rate", Number(minimum=0.0), REQUIRED,
-                      "the learning rate the decay starts from")
+LEARNING_RATE = Param("learning_rate", RATE, REQUIRED, "the learning rate the decay starts from")
 GAMMA = Param("gamma", Number(minimum=0.0, maximum=1.0, minimum_open=True), REQUIRED,
               "factor applied at each decay step")
-RATE = Number(minimum=0.0)
-POSITIVE = Number(minimum=0.0, minimum_open=True)
 
 
 # Every PaddleOCR class reads ``warmup_epoch``, none reads ``warmup_steps``: in a
@@ -183,13 +180,14 @@ class OneCycle(PaddleOCRSchedule):
     (PaddleOCR raises an error there).  PaddleOCR does not read ``pct_start``,
     ``div_factor`` or ``final_div_factor``: honour them to use them."""
 
-    params = (Param("max_lr", POSITIVE, REQUIRED, "the peak learning rate"),
+    params = (Param("max_lr", POSITIVE_RATE, REQUIRED, "the peak learning rate"),
               Param("anneal_strategy", Choice(("cos", "linear")), "cos", "shape of each phase"),
               Param("three_phase", Flag(), False, "add a phase back down to initial"),
               Param("pct_start", Number(0.0, 1.0, True, True), 0.3,
                     "share of the run spent rising"),
-              Param("div_factor", POSITIVE, 25.0, "initial = max_lr / div_factor"),
-              Param("final_div_factor", POSITIVE, 1e4, "min = initial / final_div_factor"))
+              Param("div_factor", Number(minimum=1.0), 25.0, "initial = max_lr / div_factor"),
+              Param("final_div_factor", Number(minimum=1.0), 1e4,
+                    "min = initial / final_div_factor"))
     paddleocr_drops = ("pct_start", "div_factor", "final_div_factor") + WARMUP_IN_STEPS
 
     def peak(self, p):

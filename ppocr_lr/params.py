@@ -21,6 +21,12 @@ from .messages import notice, strict_from_env
 
 REQUIRED = object()  # default of a key that must be written
 
+#: The longest run, in steps: step counts above 2**53 are no longer exact as floats.
+MAX_STEPS = 2 ** 53
+#: The largest learning rate a key may hold.  Paddle computes in float32 (3.4e38 at most);
+#: this bound leaves room for every formula's products to stay finite.
+MAX_LR = 1e10
+
 
 @dataclass(frozen=True)
 class RunLength:
@@ -39,10 +45,15 @@ class RunLength:
 
     @classmethod
     def checked(cls, epochs: Any, step_each_epoch: Any) -> "RunLength":
-        whole = Integer(minimum=1)
-        return cls(whole.parse(epochs, "epochs (Global.epoch_num)"),
-                   whole.parse(step_each_epoch,
-                               "step_each_epoch (batches per epoch: the training loader's length)"))
+        whole = Integer(minimum=1, maximum=MAX_STEPS)
+        run = cls(whole.parse(epochs, "epochs (Global.epoch_num)"),
+                  whole.parse(step_each_epoch,
+                              "step_each_epoch (batches per epoch: the training loader's length)"))
+        if run.total_steps > MAX_STEPS:
+            raise ConfigValueError("epochs (Global.epoch_num)",
+                                   f"{run.epochs} epochs x {run.step_each_epoch} steps is "
+                                   f"{run.total_steps} steps; expected at most 2**53")
+        return run
 
 
 # --------------------------------------------------------------------------- kinds
@@ -120,22 +131,47 @@ class Number(Kind):
             raise ConfigValueError(path, f"got {written!r}; expected {self.describe()}")
 
 
+#: Learning rates: >= 0 (or > 0) and at most :data:`MAX_LR`.
+RATE = Number(minimum=0.0, maximum=MAX_LR)
+POSITIVE_RATE = Number(minimum=0.0, minimum_open=True, maximum=MAX_LR)
+POSITIVE = Number(minimum=0.0, minimum_open=True)
+
+
 @dataclass(frozen=True)
 class Integer(Kind):
-    """A whole number (``30`` or ``30.0``; not ``30.5``)."""
+    """A whole number (``30``, ``30.0`` or ``'30'``; not ``30.5``).  Integers are read
+    exactly (a seed of 2**60 + 1 is not rounded to a float); a number written as a float
+    must be below 2**53, where floats are still exact."""
 
     minimum: int | None = None
+    maximum: int = 2 ** 64 - 1
 
     def describe(self) -> str:
-        return "a whole number" + (f" >= {self.minimum}" if self.minimum is not None else "")
+        low = f" >= {self.minimum}" if self.minimum is not None else ""
+        return f"a whole number{low} and <= {_power_of_two(self.maximum)}"
 
     def parse(self, value, path, run=None):
-        number = read_number(value, path, self.describe())
-        if number != int(number):
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            real = read_number(value, path, self.describe())
+            if real != math.floor(real) or abs(real) > 2 ** 53:
+                raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}"
+                                       + (" (write a large number as an integer)"
+                                          if real == math.floor(real) else ""))
+            number = int(real)
+        if (self.minimum is not None and number < self.minimum) or number > self.maximum:
             raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
-        if self.minimum is not None and number < self.minimum:
-            raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
-        return int(number)
+        return number
+
+
+def _power_of_two(n: int) -> str:
+    for k in (53, 63, 64):
+        if n in (2 ** k, 2 ** k - 1):
+            return f"2**{k}" + ("" if n == 2 ** k else " - 1")
+    return str(n)
 
 
 @dataclass(frozen=True)
@@ -274,7 +310,7 @@ class Epochs(Kind):
         epochs = read_number(value, path, self.describe())
         if epochs < 0 or (epochs == 0 and not self.allow_zero):
             raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
-        steps = round(epochs * run.step_each_epoch)
+        steps = _steps(epochs * run.step_each_epoch, value, path, run, round)
         if steps == 0 and not self.allow_zero:
             raise ConfigValueError(
                 path, f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per "
@@ -293,7 +329,8 @@ class Steps(Kind):
         return f"a whole number of steps {'>= 0' if self.allow_zero else '>= 1'}"
 
     def parse(self, value, path, run=None):
-        return Integer(minimum=0 if self.allow_zero else 1).parse(value, path)
+        return Integer(minimum=0 if self.allow_zero else 1, maximum=MAX_STEPS).parse(
+            value, path)
 
 
 @dataclass(frozen=True)
@@ -311,7 +348,15 @@ class EpochBoundaries(Kind):
     def parse(self, value, path, run=None):
         epochs = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
             value, path)
-        return [math.ceil(e * run.step_each_epoch) for e in epochs]
+        steps = [_steps(e * run.step_each_epoch, e, f"{path}[{i}]", run, math.ceil)
+                 for i, e in enumerate(epochs)]
+        for i in range(1, len(steps)):
+            if steps[i] == steps[i - 1]:  # the interval between them would vanish
+                raise ConfigValueError(
+                    path, f"{path}[{i - 1}] = {epochs[i - 1]!r} and {path}[{i}] = "
+                    f"{epochs[i]!r} fall on the same step ({steps[i]}) at "
+                    f"{run.step_each_epoch} steps per epoch", "Move them apart.")
+        return steps
 
 
 @dataclass(frozen=True)
@@ -327,9 +372,19 @@ class StepBoundaries(Kind):
         steps = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
             value, path)
         for i, s in enumerate(steps):
-            if s != int(s):
-                raise ConfigValueError(f"{path}[{i}]", f"got {s!r}; expected a whole step")
+            if s != int(s) or s > MAX_STEPS:
+                raise ConfigValueError(f"{path}[{i}]", f"got {s!r}; expected a whole step "
+                                       "<= 2**53")
         return [int(s) for s in steps]
+
+
+def _steps(product: float, written: Any, path: str, run: RunLength, to_int) -> int:
+    """Epochs times steps per epoch as a whole number of steps, or a clear error."""
+    if not product <= MAX_STEPS:
+        raise ConfigValueError(path, f"got {written!r}, which is {product:g} steps at "
+                               f"{run.step_each_epoch} steps per epoch; expected at most "
+                               "2**53 steps")
+    return to_int(product)
 
 
 # --------------------------------------------------------------------------- keys

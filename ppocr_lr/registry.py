@@ -29,16 +29,18 @@ def register_scheduler(name: str | type | None = None) -> Any:
 
     Use as ``@register_scheduler("MyName")``, or bare ``@register_scheduler`` to use the
     class name.  A name can be registered once; registering another class under a taken
-    name is an error (re-registering the same class is allowed, e.g. on module reload)."""
+    name (a user class called ``Cosine`` included) is an error; re-registering the same
+    class (same module and name, e.g. on module reload) is allowed."""
 
     def register(cls: S, yaml_name: str | None = None) -> S:
         if not (isinstance(cls, type) and issubclass(cls, LRSchedule)):
             raise TypeError(f"register_scheduler: {cls!r} is not an LRSchedule subclass")
         yaml_name = yaml_name or cls.__name__
         taken = _REGISTRY.get(yaml_name)
-        if taken is not None and taken.__qualname__ != cls.__qualname__:
+        if taken is not None and _identity(taken) != _identity(cls):
             raise ValueError(f"register_scheduler: the name {yaml_name!r} is taken by "
-                             f"{taken.__module__}.{taken.__qualname__}")
+                             f"{_identity(taken)}; register {_identity(cls)} under another "
+                             "name")
         cls.name = yaml_name
         _REGISTRY[yaml_name] = cls
         return cls
@@ -46,6 +48,11 @@ def register_scheduler(name: str | type | None = None) -> Any:
     if isinstance(name, type):  # bare @register_scheduler
         return register(name)
     return lambda cls: register(cls, name)
+
+
+def _identity(cls: type) -> str:
+    """The same class, also after its module is reloaded, has the same identity."""
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def available_schedulers() -> list[str]:

@@ -29,8 +29,8 @@ from paddle.optimizer.lr import LRScheduler
 from . import functions as F
 from .errors import ConfigValueError
 from .messages import notice
-from .params import (Epochs, Flag, Integer, KeyList, Number, Param, RunLength, Steps,
-                     parse_block, pop_strict)
+from .params import (MAX_STEPS, RATE, Epochs, Flag, Integer, KeyList, Param, RunLength,
+                     Steps, parse_block, pop_strict)
 
 # Keys every schedule accepts.  A schedule may change their defaults (``overrides``).
 WARMUP_PARAMS: tuple[Param, ...] = (
@@ -38,13 +38,13 @@ WARMUP_PARAMS: tuple[Param, ...] = (
           "warm-up length; warmup_epoch is rounded to steps as PaddleOCR does "
           "(round(warmup_epoch * step_each_epoch))",
           aliases={"warmup_epoch": Epochs(allow_zero=True)}),
-    Param("warmup_start_lr", Number(minimum=0.0), 0.0,
+    Param("warmup_start_lr", RATE, 0.0,
           "learning rate at step 0 of the warm-up"),
     Param("decay_ends_at_last_step", Flag(), False,
           "true: the warm-up is taken out of the decay, which then ends at the last "
           "training step; false (PaddleOCR): the decay keeps its full length and starts "
           "after the warm-up"),
-    Param("last_epoch", Integer(minimum=-1), -1,
+    Param("last_epoch", Integer(minimum=-1, maximum=MAX_STEPS), -1,
           "steps already taken before this run (-1: none); PaddleOCR's key"),
 )
 HONOUR = "honour"
@@ -233,7 +233,9 @@ class LRSchedule(LRScheduler):
             self.last_epoch += 1
         else:
             self.last_epoch = _step_number(epoch, "epoch")
-        self.last_lr = self._lr(self.last_epoch)
+        self.last_lr = lr = self._lr(self.last_epoch)
+        if not 0.0 <= lr < math.inf:
+            self._refuse(self.last_epoch, lr)
         if self.verbose:
             print(f"Step {self.last_epoch}: {self.name} set learning rate to {self.last_lr}.")
 
@@ -244,19 +246,37 @@ class LRSchedule(LRScheduler):
 
     def lr_at(self, step: int) -> float:
         """The learning rate after ``step`` calls of ``step()``; changes nothing."""
-        return self._lr(_step_number(step, "step"))
+        t = _step_number(step, "step")
+        lr = self._lr(t)
+        if not 0.0 <= lr < math.inf:
+            self._refuse(t, lr)
+        return lr
 
     def lr_array(self, steps) -> np.ndarray:
-        """``lr_at`` for every step of an array (vectorised; the same bits as ``lr_at``)."""
+        """``lr_at`` for every step of an array (vectorised with numpy: within a few ulp
+        of ``lr_at``; its cost grows with the number of steps, not their range)."""
         array = np.asarray(steps)
         if array.dtype.kind not in "iu":
             if array.dtype.kind != "f" or not np.all(np.isfinite(array)) or np.any(
                     array != np.floor(array)):
                 raise TypeError(f"steps must be whole numbers, got {array.dtype} values")
+        if array.size and (array.min() < 0 or array.max() > MAX_STEPS):
+            bad = array.min() if array.min() < 0 else array.max()
+            raise ValueError(f"steps count from 0 to 2**53; got {bad!r}")
         array = np.asarray(array, dtype=np.int64)
-        if array.size and array.min() < 0:
-            raise ValueError(f"steps count from 0; got {int(array.min())}")
-        return self.schedule.array(array)
+        values = self.schedule.array(array)
+        bad = ~((values >= 0.0) & (values < math.inf))
+        if bad.any():
+            i = np.flatnonzero(bad.ravel())[0]
+            self._refuse(int(array.ravel()[i]), float(values.ravel()[i]))
+        return values
+
+    def _refuse(self, t: int, lr: float):
+        """No negative, infinite or NaN learning rate is ever handed to an optimizer."""
+        raise ConfigValueError(self.path, f"the learning rate at step {t} is {lr!r}; a "
+                               "learning rate must be finite and >= 0",
+                               "Check this schedule's keys (or its formula, for a schedule "
+                               "registered from your code)")
 
     # ------------------------------------------------------------------ state
 
@@ -279,26 +299,27 @@ class LRSchedule(LRScheduler):
 
     def set_state_dict(self, state_dict: Mapping) -> None:
         """Continue from a saved state: this schedule's own, a PaddleOCR one, or one from
-        a schedule of another shape (the step is kept, and a warning says what changed and
-        how the learning rate moves)."""
+        a schedule of another shape (the step is kept, and a notice says what changed and
+        how the learning rate moves).  All or nothing: a state that cannot be loaded
+        (or, in strict mode, one from another shape) leaves the schedule as it was."""
         if not isinstance(state_dict, Mapping) or "last_epoch" not in state_dict:
             raise ValueError(
                 "not a learning-rate scheduler state: expected a mapping with 'last_epoch' "
                 f"(the saved step), got {_short(state_dict)}")
         t = _step_number(state_dict["last_epoch"], "the saved 'last_epoch'", minimum=-1)
+        lr = self.lr_at(t) if t >= 0 else self.peak_lr
         changes = self._structure_changes(state_dict, t)
-        self.last_epoch = t
-        self.last_lr = self._lr(t) if t >= 0 else self.peak_lr
         saved_lr = state_dict.get("last_lr")
-        if isinstance(saved_lr, (int, float, np.floating)) and not math.isclose(
-                saved_lr, self.last_lr, rel_tol=1e-9):
-            changes.append(f"the learning rate at step {t} is {self.last_lr:.6g} here, "
+        if isinstance(saved_lr, (int, float, np.floating)) and not isinstance(saved_lr, bool) \
+                and not math.isclose(saved_lr, lr, rel_tol=1e-9):
+            changes.append(f"the learning rate at step {t} is {lr:.6g} here, "
                            f"{float(saved_lr):.6g} in the checkpoint")
         if changes:
             self.notice(self.path, f"resumed at step {t} from a checkpoint whose schedule "
                         "had another shape: " + "; ".join(changes),
                         outcome="the step is kept and this schedule's learning rate is used "
                                 "from there on")
+        self.last_epoch, self.last_lr = t, lr
 
     set_dict = set_state_dict
 
@@ -344,8 +365,8 @@ def _step_number(value: Any, what: str, minimum: int = 0) -> int:
              and value == math.floor(value))
     if not whole:
         raise TypeError(f"{what} must be a whole number, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
+    if not minimum <= value <= MAX_STEPS:
+        raise ValueError(f"{what} must be from {minimum} to 2**53, got {value!r}")
     return int(value)
 
 

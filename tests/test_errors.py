@@ -62,10 +62,12 @@ def test_wrong_types(block, path, says):
 
 
 @pytest.mark.parametrize("block, path, says", [
-    ({"name": "Cosine", "learning_rate": -0.1}, "Optimizer.lr.learning_rate", ">= 0"),
+    ({"name": "Cosine", "learning_rate": -0.1}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
+    ({"name": "Cosine", "learning_rate": 1e11}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
     ({"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": -1}, "Optimizer.lr.warmup_epoch",
      ">= 0"),
-    ({"name": "Cosine", "learning_rate": 0.1, "eta_min": -1e-5}, "Optimizer.lr.eta_min", ">= 0"),
+    ({"name": "Cosine", "learning_rate": 0.1, "eta_min": -1e-5}, "Optimizer.lr.eta_min",
+     "in [0, 1e+10]"),
     ({"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 1.5}, "Optimizer.lr.gamma",
      "in (0, 1]"),
     ({"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 0}, "Optimizer.lr.gamma",

@@ -27,7 +27,9 @@ def compare(block, epochs, spe, extra=EXTRA, rel=1e-9):
         ours = ppocr_lr.build_lr_scheduler(block, epochs, spe)
     reference = paddleocr_scheduler(block, epochs, spe)
     n = epochs * spe + extra
-    expected = run(reference, n)
+    # a learning rate is never negative: where PaddleOCR's is (OneCycle's linear line one
+    # step past its last phase), ppocr_lr gives 0
+    expected = np.maximum(run(reference, n), 0.0)
     # through the Paddle interface (step) and both pure views
     stepped = run(ours, n)
     assert_rel(stepped, expected, rel, f"{block} x {epochs}x{spe} (step)")
@@ -348,7 +350,16 @@ def test_one_cycle_is_paddle_one_cycle_lr(epochs, spe, max_lr, strategy, three):
     theirs = L.OneCycleLR(max_lr, total, divide_factor=25.0,
                           end_learning_rate=max_lr / 25.0 / 1e4, phase_pct=0.3,
                           anneal_strategy=strategy, three_phase=three)
-    assert_rel(run(ours, total), run(theirs, total), 1e-12, "OneCycle")  # to the last step
+    assert_rel(run(ours, total), np.maximum(run(theirs, total), 0.0), 1e-12, "OneCycle")
+
+
+def test_one_cycle_linear_is_clipped_at_zero_where_paddleocr_goes_negative():
+    block = {"name": "OneCycle", "max_lr": 0.01, "anneal_strategy": "linear"}
+    theirs = run(paddleocr_scheduler(block, 10, 10), 100)
+    assert theirs[100] < 0.0 and theirs[99] > 0.0  # PaddleOCR's value at t = T
+    ours = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    assert ours.lr_at(99) == pytest.approx(theirs[99], rel=1e-12)
+    assert ours.lr_at(100) == 0.0 and ours.lr_at(10 ** 6) == 0.0
 
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
@@ -369,7 +380,7 @@ def test_every_block_of_the_corpus_gives_paddleocrs_numbers_by_default(entry):
         assert expected in str(notice)
     total = epochs * spe
     extra = 0 if block.get("name") == "OneCycle" else EXTRA  # PaddleOCR raises past the end
-    expected = run(paddleocr_scheduler(block, epochs, spe), total + extra)
+    expected = np.maximum(run(paddleocr_scheduler(block, epochs, spe), total + extra), 0.0)
     stepped = run(ours, total + extra)
     # Paddle's cosine without warm-up is its recursion: the tolerated ~1e-14 drift
     assert_rel(stepped, expected, 1e-9, entry["config"])

@@ -80,12 +80,16 @@ def test_step_with_an_epoch_jumps():
 
 def test_bad_steps_are_rejected():
     s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1}, 10, 10)
-    with pytest.raises(ValueError, match="must be >= 0"):
+    with pytest.raises(ValueError, match="must be from 0 to 2\\*\\*53"):
         s.lr_at(-1)
+    with pytest.raises(ValueError, match="must be from 0 to 2\\*\\*53"):
+        s.lr_at(2 ** 53 + 1)
     with pytest.raises(TypeError, match="whole number"):
         s.lr_at(1.5)
     with pytest.raises(ValueError, match="count from 0"):
         s.lr_array([3, -2])
+    with pytest.raises(ValueError, match="count from 0 to 2\\*\\*53"):
+        s.lr_array([3, 2 ** 60])
     with pytest.raises(TypeError, match="whole numbers"):
         s.lr_array([0.5])
     assert s.lr_at(np.int64(3)) == s.lr_at(3.0) == s.lr_array([3])[0]
