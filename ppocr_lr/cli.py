@@ -3,9 +3,9 @@ own trainer with ppocr_lr in place of ``ppocr.optimizer``.
 
     ppocr-lr list
     ppocr-lr show -c my_rec.yml --steps-per-epoch 1200
-    ppocr-lr plot -c my_rec.yml -c other_rec.yml -o schedules.png --steps-per-epoch 1200
-    ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' --epochs 100 --steps-per-epoch 500 -o cos.png
-    ppocr-lr check -c my_rec.yml
+    ppocr-lr plot -c my_rec.yml -c other_rec.yml -O schedules.png --steps-per-epoch 1200
+    ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' --epochs 100 --steps-per-epoch 500 -O cos.png
+    ppocr-lr check -c my_rec.yml --steps-per-epoch 1200
     ppocr-lr train -c configs/rec/my_rec.yml -o Global.epoch_num=10   # in a PaddleOCR checkout
 
 Also ``python -m ppocr_lr`` and ``python tools/plot_lr.py``.
@@ -19,10 +19,18 @@ import sys
 import warnings
 from typing import Optional, Sequence
 
+from . import config as yaml_config
 from . import preview
 from .errors import ConfigTypeError, ConfigValueError
 
 PROG = "ppocr-lr"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one ``ppocr-lr: error: ...`` line (the usage is in --help)."""
+
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -44,21 +52,15 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="See a PaddleOCR learning-rate "
-                                     "schedule before training with it.")
+    parser = _Parser(prog=PROG, description="See a PaddleOCR learning-rate schedule before "
+                     "training with it, or train with it in PaddleOCR's own trainer.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="every YAML name, its keys, defaults and units")
     commands.add_parser("train", help="run PaddleOCR's tools/train.py from a PaddleOCR "
                         "checkout's root with ppocr_lr's build_optimizer (arguments go to "
                         "the trainer; see 'ppocr-lr train --help')")
 
-    def with_sources(name: str, help_text: str, several: bool):
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("-c", "--config", action="append", default=[],
-                         help="a PaddleOCR config or a file with an lr block"
-                              + (" (repeat to compare)" if several else ""))
-        sub.add_argument("--lr", action="append", default=[],
-                         help="an inline lr block, e.g. '{name: Cosine, learning_rate: 0.001}'")
+    def run_length(sub):
         sub.add_argument("--epochs", type=_positive, help="run length in epochs (overrides "
                          "Global.epoch_num)")
         sub.add_argument("--steps-per-epoch", type=_positive,
@@ -70,12 +72,22 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--nproc", type=_positive, default=1,
                          help="training processes (with --dataset-size)")
         sub.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
-                         help="overrides such as Optimizer.lr.warmup_epoch=2")
+                         help="overrides such as Optimizer.lr.warmup_epoch=2 (always "
+                              "overrides, as in PaddleOCR's tools)")
+
+    def with_sources(name: str, help_text: str):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("-c", "--config", action="append", default=[],
+                         help="a PaddleOCR config or a file with an lr block (repeat to "
+                              "compare)")
+        sub.add_argument("--lr", action="append", default=[],
+                         help="an inline lr block, e.g. '{name: Cosine, learning_rate: 0.001}'")
+        run_length(sub)
         return sub
 
     with_sources("show", "the resolved schedule: parameters, warm-up, lr per epoch, "
-                 "warnings", several=True)
-    plot = with_sources("plot", "draw one or several schedules (PNG or SVG)", several=True)
+                 "warnings")
+    plot = with_sources("plot", "draw one or several schedules (PNG or SVG)")
     plot.add_argument("--output", "-O", dest="output", default="schedule.png",
                       help="figure file, .png or .svg (default: schedule.png)")
     plot.add_argument("--log-y", action="store_true", help="logarithmic learning-rate axis")
@@ -84,12 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a config's Optimizer block; exit "
                                 "status 0 only when clean")
     check.add_argument("-c", "--config", action="append", required=True,
-                       help="a PaddleOCR config (repeat for several)")
-    check.add_argument("--steps-per-epoch", type=_positive,
-                       help=f"steps per epoch for the checks (default "
-                            f"{preview.NOMINAL_STEPS_PER_EPOCH})")
-    check.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
-                       help="overrides such as Optimizer.lr.warmup_epoch=2")
+                       help="a PaddleOCR config or a file with an lr block (repeat for "
+                            "several)")
+    run_length(check)  # without one: Global.epoch_num x NOMINAL_STEPS_PER_EPOCH steps
     return parser
 
 
@@ -103,16 +112,23 @@ def _previews(args) -> list:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    # `-o` is the trainer's override flag; the figure's file for `plot` is also -o when it
-    # ends in .png/.svg, as the usage line shows (`plot -c a.yml -o schedules.png`).
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:  # every other argument belongs to PaddleOCR's trainer
         from . import paddleocr_swap
         return paddleocr_swap.main(argv[1:], PROG)
-    if argv[:1] == ["plot"]:
-        argv = _figure_after_o(argv)
     args = _parser().parse_args(argv)
     warnings.filterwarnings("ignore", message="No ccache found")
+    try:
+        return _run(args)
+    except (ConfigValueError, ConfigTypeError, OSError) as err:
+        if isinstance(err, BrokenPipeError):  # `ppocr-lr list | head`: the reader left
+            sys.stderr.close()
+            return 0
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     try:
         if args.command == "list":
             print(preview.list_schedules())
@@ -130,34 +146,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     print(f"warning: {p.label}: {note}", file=sys.stderr)
         elif args.command == "check":
             return _check(args)
-    except (ConfigValueError, ConfigTypeError, OSError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+    finally:
+        sys.stdout.flush()  # a closed pipe shows here, inside the error handling
     return 0
 
 
-def _figure_after_o(argv: list) -> list:
-    out = []
-    i = 0
-    while i < len(argv):
-        if argv[i] in ("-o", "--opt") and i + 1 < len(argv) and re.search(
-                r"\.(png|svg)$", argv[i + 1], re.I) and "=" not in argv[i + 1]:
-            out += ["--output", argv[i + 1]]
-            i += 2
-        else:
-            out.append(argv[i])
-            i += 1
-    return out
-
-
 def _check(args) -> int:
-    from . import config as yaml_config
     status = 0
     for path in args.config:
-        document = yaml_config.load_yaml(path)
+        document = yaml_config.load_yaml(path)  # any block, a PaddleOCR 1.x one included
         if isinstance(document, dict):
             yaml_config.apply_overrides(document, args.opt)
-        problems = preview.check(document, args.steps_per_epoch)
+        steps_per_epoch = args.steps_per_epoch
+        if args.dataset_size is not None:  # only the steps per epoch are needed here
+            source = preview.Source(path, {}, document if isinstance(document, dict) else None)
+            steps_per_epoch = preview.run_length(source, 1, None, args.dataset_size,
+                                                 args.batch_size, args.nproc)[1]
+        problems = preview.check(document, steps_per_epoch, args.epochs)
         if problems:
             status = 1
             print(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")

@@ -11,11 +11,84 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import yaml
 
-from .errors import ConfigTypeError, ConfigValueError, did_you_mean
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean, shown
 from .optimizer import OPTIMIZERS, SHARED_PARAMS
 from .registry import scheduler_class
 
 KnownKeys = Callable[[dict, Sequence[str]], Optional[Iterable[str]]]
+
+
+# What a config may hold at most, counting every value reached through YAML aliases: a
+# PaddleOCR config has a few hundred; an "alias bomb" of a few lines has billions.
+MAX_VALUES = 1_000_000
+MAX_DEPTH = 100
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (YAML 1.1, as PaddleOCR reads configs) that refuses a key
+    written twice in one mapping (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: PyYAML's own error follows
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice in one block (first on "
+                    f"line {first.line + 1}); YAML would keep only the last",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def _size(node, depth: int = 0, counted: dict | None = None) -> int:
+    """How many values the document holds with every alias expanded (stops early)."""
+    counted = {} if counted is None else counted
+    if depth > MAX_DEPTH:
+        raise ConfigValueError("", f"the YAML nests deeper than {MAX_DEPTH} levels")
+    if id(node) in counted:
+        return counted[id(node)]
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    for child in children:
+        total += _size(child, depth + 1, counted)
+        if total > MAX_VALUES:
+            break
+    counted[id(node)] = total
+    return total
+
+
+def _load(text, where: str) -> object:
+    """Parse YAML text as a config: duplicate keys, alias bombs and runaway nesting are
+    errors naming ``where`` and the line."""
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if _size(node) > MAX_VALUES:
+                raise ConfigValueError("", f"{where}: the YAML expands to more than "
+                                       f"{MAX_VALUES:,} values (through aliases)")
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigValueError("", f"{where} is not valid YAML{at}: "
+                               f"{getattr(err, 'problem', None) or err}") from None
+    except RecursionError:
+        raise ConfigValueError("", f"{where}: the YAML nests too deeply") from None
 
 
 def load_yaml(path: str) -> object:
@@ -24,23 +97,15 @@ def load_yaml(path: str) -> object:
         raise ConfigValueError("", f"config file {path!r} does not exist")
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigValueError("", f"config file {path} is not valid YAML{where}: "
-                               f"{getattr(err, 'problem', None) or err}") from None
+            text = f.read()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigValueError("", f"cannot read config file {path}: {err}") from None
+    return _load(text, f"config file {path}")
 
 
 def parse_inline(text: str, what: str = "--lr") -> object:
     """An inline YAML value such as ``'{name: Cosine, learning_rate: 0.001}'``."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigValueError(what, f"{text!r} is not valid YAML: "
-                               f"{getattr(err, 'problem', None) or err}") from None
+    return _load(text, f"{what} {shown(text)}")
 
 
 def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[str]]:
@@ -49,16 +114,18 @@ def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[st
     optimizer = config.get("Optimizer") if isinstance(config.get("Optimizer"), dict) else {}
     if where in ("Optimizer.lr", "lr"):
         lr = optimizer.get("lr") if where != "lr" else config.get("lr")
+        if not isinstance(lr, dict):
+            return None  # not a block: reported when the schedule is built
         try:
-            cls = scheduler_class((lr or {}).get("name", "Const"))
+            cls = scheduler_class(lr.get("name", "Const"))
         except (ConfigValueError, ConfigTypeError):
             return None  # the unknown name is reported when the schedule is built
-        return ["name", "epochs", "step_each_epoch",
+        return ["name", "epochs", "step_each_epoch", "strict",
                 *(k for p in cls.all_params() for k in p.keys)]
     if where == "Optimizer":
         spec = OPTIMIZERS.get(optimizer.get("name"))
         params = SHARED_PARAMS + (spec.params if spec else ())
-        return ["name", "lr", "regularizer", *(k for p in params for k in p.keys)]
+        return ["name", "lr", "regularizer", "strict", *(k for p in params for k in p.keys)]
     return None
 
 
@@ -72,13 +139,13 @@ def apply_overrides(config: dict, overrides: Iterable[str],
     ``max_lr=0.003``."""
     added = []
     for item in overrides:
-        if "=" not in item:
-            raise ConfigValueError(f"-o {item}", "expected Key.sub=value")
-        path, raw = item.split("=", 1)
+        path, _, raw = item.partition("=")
+        if not _ or not path.strip() or any(not k.strip() for k in path.split(".")):
+            raise ConfigValueError(f"-o {shown(item)}", "expected Key.sub=value")
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+            value = _load(raw, f"-o {path}")
+        except ConfigValueError:
+            value = raw  # not YAML: the text as it is, as PaddleOCR takes it
         keys = path.strip().split(".")
         node, walked = config, []
         for key in keys[:-1]:

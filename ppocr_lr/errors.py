@@ -11,7 +11,12 @@ purpose) are notices (:mod:`ppocr_lr.messages`), delivered as log records and as
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+import reprlib
+from typing import Any, Iterable
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = \
+    3, 6, 4, 60, 60
 
 
 class ConfigWarning(UserWarning):
@@ -42,6 +47,11 @@ class ConfigValueError(_ConfigProblem, ValueError):
 
 class ConfigTypeError(_ConfigProblem, TypeError):
     """A value of the wrong type, e.g. a list where a number belongs."""
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut short: a message never prints a huge (or alias-bombed) value."""
+    return _SHORT.repr(value)
 
 
 def describe(path: str, problem: str, hint: str = "") -> str:

@@ -79,7 +79,8 @@ def test_show_warns_about_boundaries_past_the_end_and_long_warmups():
     result = cli("show", "--lr", "{name: Piecewise, decay_epochs: [10, 40], values: [0.1, 0.01, "
                  "0.001], warmup_epoch: 3}", "--epochs", "30", "--steps-per-epoch", "10")
     assert result.returncode == 0, result.stderr
-    assert "decay_epochs[1] = 40 is past the end of the run (step 430 of 300)" in result.stdout
+    assert ("decay_epochs[1] = 40 is past the end of the run (the rate would change at step "
+            "430 of 300)") in result.stdout
     assert "decay_epochs[0]" not in result.stdout
     result = cli("show", "--lr", "{name: Cosine, learning_rate: 0.1, warmup_epoch: 40}",
                  "--epochs", "30", "--steps-per-epoch", "10")
@@ -108,7 +109,7 @@ def test_plot_several_configs_to_png_and_svg(tmp_path):
     out = tmp_path / "schedules.png"
     result = cli("plot", "-c", os.path.join(LR, "cosine.yml"), "-c",
                  os.path.join(LR, "one_cycle.yml"), "-c", os.path.join(LR, "piecewise.yml"),
-                 "-o", str(out), "--epochs", "60", "--steps-per-epoch", "50",
+                 "-O", str(out), "--epochs", "60", "--steps-per-epoch", "50",
                  "--size", "640x360", "--log-y")
     assert result.returncode == 0, result.stderr
     assert "cosine (Cosine, 3,000 steps); one_cycle (OneCycle" in result.stdout
@@ -116,7 +117,7 @@ def test_plot_several_configs_to_png_and_svg(tmp_path):
     assert size == (640, 360) and shades > 20
     svg = tmp_path / "cos.svg"
     result = cli("plot", "--lr", "{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}",
-                 "--epochs", "100", "--steps-per-epoch", "500", "-o", str(svg))
+                 "--epochs", "100", "--steps-per-epoch", "500", "-O", str(svg))
     assert result.returncode == 0, result.stderr
     assert "<svg" in svg.read_text()[:1000]
 
@@ -196,7 +197,7 @@ def test_module_and_tools_script(tmp_path):
     assert result.returncode == 0 and "OneCycle" in result.stdout
     out = tmp_path / "from_tools.png"
     result = subprocess.run([sys.executable, "tools/plot_lr.py", "-c", REC,
-                             "--steps-per-epoch", "250", "-o", str(out)], capture_output=True,
+                             "--steps-per-epoch", "250", "-O", str(out)], capture_output=True,
                             text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert png(out)[0] == (900, 500)

@@ -145,7 +145,8 @@ def test_pretrained_model_loads_weights_and_starts_the_schedule_fresh(tmp_path):
 
 def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     out = tmp_path / "dist"
-    config = write_config(tiny(out, Global__epoch_num=2), tmp_path / "d.yml")
+    config = write_config(tiny(out, Global__epoch_num=2, Global__eval_batch_step=[0, 4]),
+                          tmp_path / "d.yml")
     result = run_cli(["-m", "paddle.distributed.launch", "--nproc_per_node", "2", "--log_dir",
                       str(tmp_path / "log"), "tools/train.py", "-c", config], timeout=600)
     logs = "".join(p.read_text() for p in (tmp_path / "log").glob("workerlog.*"))
@@ -159,6 +160,26 @@ def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     assert [lr for _, lr in lr0] == [schedule.lr_at(s) for s, _ in lr0]
     assert rank0[-1]["weights_sha256"] == rank1[-1]["weights_sha256"]
     assert not (out / "train.log").read_text().count("rank 1")
+    # rank 0 evaluates the whole held-out set (40 lines), not its shard; the evaluation at
+    # the last step and the final one are the same numbers
+    evals = [r for r in rank0 if r["kind"] == "eval"]
+    assert [r["global_step"] for r in evals] == [4, 8] and all(r["samples"] == 40 for r in evals)
+    assert (rank0[-1]["final_acc"], rank0[-1]["final_norm_edit_dis"]) == (
+        evals[-1]["acc"], evals[-1]["norm_edit_dis"])
+
+
+def test_resuming_a_finished_run_changes_nothing(tmp_path):
+    out = tmp_path / "done"
+    config = write_config(tiny(out, Global__epoch_num=1), tmp_path / "c.yml")
+    assert program.main(["-c", config]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert program.main(["-c", config, "-o", f"Global.checkpoints={out}/latest"]) == 0
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert before.keys() == after.keys()
+    for name in before:  # train.log gains the line that says so; nothing else changes
+        if name != "train.log":
+            assert before[name] == after[name], name
+    assert "the run is already complete (global step 8 of 8)" in after["train.log"].decode()
 
 
 def test_simple_dataset_round_trip(tmp_path):

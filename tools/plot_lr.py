@@ -1,6 +1,6 @@
 """Plot learning-rate schedules, for people who run PaddleOCR-style tools/ scripts.
 
-    python tools/plot_lr.py -c configs/rec/rec_synth_ctc.yml --steps-per-epoch 250 -o schedule.png
+    python tools/plot_lr.py -c configs/rec/rec_synth_ctc.yml --steps-per-epoch 250 -O schedule.png
 
 The same as ``ppocr-lr plot`` (see ``ppocr-lr plot --help``); ``ppocr-lr show`` prints the
 resolved schedule and ``ppocr-lr check`` validates a config.

@@ -1,16 +1,16 @@
 """The training program behind ``tools/train.py``: PaddleOCR's config shape and habits,
 with the optimizer and learning-rate schedule built by ``ppocr_lr.build_optimizer``.
 
-Config blocks read here: ``Global``, ``Architecture``, ``Loss``, ``Optimizer``,
-``PostProcess``, ``Metric``, ``Train`` and ``Eval`` (``dataset`` and ``loader``).
+The run itself is here (:class:`Trainer`); the config's schema is in
+``tools/rec/schema.py``, logging in ``logs.py``, the metrics file in ``records.py``, the
+curves in ``curves.py``, what processes agree on in ``distributed.py``, checkpoints in
+``checkpoint.py``, data, model and metric in ``data.py``, ``model.py`` and ``metric.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import hashlib
-import json
-import logging
 import os
 import random
 import sys
@@ -23,215 +23,43 @@ import paddle.distributed as dist
 
 import ppocr_lr
 import ppocr_lr.config
-from ppocr_lr.errors import ConfigTypeError, ConfigValueError, did_you_mean
-from ppocr_lr.params import Flag, Integer, NumberList, Number, Param, Text, parse_block
+from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 
 from .rec import checkpoint
+from .rec.curves import plot_curves
 from .rec.data import build_loader
+from .rec.distributed import average_statistics
+from .rec.logs import logger, setup_logging
 from .rec.metric import RecMetric, decode_batch
 from .rec.model import CRNN, CTCLoss
+from .rec.records import MetricsFile
+from .rec.schema import check_sections, known_keys, load_config, read_global
 from .rec.text import CharacterSet, TrainError
 
-GLOBAL_PARAMS = (
-    Param("epoch_num", Integer(minimum=1), 10, "epochs to train"),
-    Param("print_batch_step", Integer(minimum=1), 10, "log every this many steps"),
-    Param("save_model_dir", Text(), "./output/rec", "where checkpoints and logs go"),
-    Param("save_epoch_step", Integer(minimum=1), 1000, "also keep iter_epoch_N every N epochs"),
-    Param("eval_batch_step", NumberList(Number(minimum=0.0)), [0, 500],
-          "[start, every]: evaluate every `every` steps after step `start`"),
-    Param("checkpoints", Text(), None, "resume from this checkpoint prefix"),
-    Param("pretrained_model", Text(), None, "start from these weights (schedule fresh)"),
-    Param("seed", Integer(minimum=0), 1024, "seed of weights and data order"),
-    Param("character_dict_path", Text(), None,
-          "one character per line; empty: PaddleOCR's 0-9a-z"),
-    Param("max_text_length", Integer(minimum=1), 25, "longest label"),
-    Param("use_space_char", Flag(), False, "add ' ' to the character set"),
-    Param("cal_metric_during_train", Flag(), True, "log the training batches' accuracy"),
-    Param("log_smooth_window", Integer(minimum=1), 20, "steps averaged in log lines"),
-    Param("use_gpu", Flag(), False, "accepted for PaddleOCR configs; this trainer runs on CPU"),
-)
-# Keys PaddleOCR's Global holds that matter to inference or export, not to training here.
-NOT_FOR_TRAINING = ("save_inference_dir", "use_visualdl", "infer_img", "infer_mode",
-                    "save_res_path", "character_type", "distributed", "d2s_train_image_shape",
-                    "use_amp", "scale_loss", "use_dynamic_loss_scaling", "amp_level",
-                    "pretrained_model_ignore_keys", "calc_epoch_interval")
-SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train",
-            "Eval")
-
-# PaddleOCR's logger name: ppocr_lr's notices go to its console and train.log, as they
-# do in PaddleOCR's own trainer.
-logger = logging.getLogger("ppocr")
+__all__ = ["train", "main", "known_keys", "Trainer"]
 
 
-# ------------------------------------------------------------------ configuration
+class Timings:
+    """Where a training step's time goes (the benchmark's figures): the whole step and
+    the part the schedule takes."""
 
+    def __init__(self):
+        self.seconds = {"step": 0.0, "scheduler": 0.0}
+        self.steps = 0
 
-def load_config(path: str) -> dict:
-    config = ppocr_lr.config.load_yaml(path)
-    if not isinstance(config, dict):
-        raise TrainError(f"config file {path}: expected a mapping of sections "
-                         f"({', '.join(SECTIONS)})")
-    unknown = [k for k in config if k not in SECTIONS]
-    if unknown:
-        raise TrainError(f"config file {path}: unknown section {unknown[0]!r}"
-                         f"{did_you_mean(str(unknown[0]), SECTIONS)}")
-    return config
+    @contextlib.contextmanager
+    def measure(self, part: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[part] += time.perf_counter() - start
 
+    def per_step(self) -> float:
+        return self.seconds["step"] / max(self.steps, 1)
 
-def known_keys(config: dict, block) -> list | None:
-    """What ``-o`` may add: Global's keys and ppocr_lr's; the trainer's other readers
-    (datasets, loaders, model) check their blocks themselves."""
-    if list(block) == ["Global"]:
-        return [k for p in GLOBAL_PARAMS for k in p.keys] + list(NOT_FOR_TRAINING)
-    return ppocr_lr.config.optimizer_known_keys(config, block)
-
-
-SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
-             "Metric": ("RecMetric", ("main_indicator",))}
-
-
-def check_sections(config: dict) -> str:
-    """The Loss, PostProcess and Metric this trainer implements; returns the metric that
-    picks the best checkpoint (``Metric.main_indicator``)."""
-    for section, (name, keys) in SUPPORTED.items():
-        block = config.get(section) or {"name": name}
-        if not isinstance(block, dict) or block.get("name") != name:
-            got = block.get("name") if isinstance(block, dict) else block
-            raise TrainError(f"{section}.name: got {got!r}; this trainer implements {name}")
-        extra = [k for k in block if k not in ("name", *keys)]
-        if extra:
-            raise TrainError(f"{section}.{extra[0]}: not a key of {name} here"
-                             + (f" (keys: {', '.join(keys)})" if keys else ""))
-    indicator = (config.get("Metric") or {}).get("main_indicator", "acc")
-    if indicator not in ("acc", "norm_edit_dis"):
-        raise TrainError(f"Metric.main_indicator: got {indicator!r}"
-                         f"{did_you_mean(str(indicator), ('acc', 'norm_edit_dis'))}; expected "
-                         "acc or norm_edit_dis")
-    return indicator
-
-
-def read_global(config: dict) -> dict:
-    block = dict(config.get("Global") or {})
-    unused = [k for k in block if k in NOT_FOR_TRAINING]
-    for key in unused:
-        logger.info(f"Global.{key} is not used by this trainer")
-        block.pop(key)
-    values = parse_block(block, GLOBAL_PARAMS, "Global", strict=True).values
-    steps = values["eval_batch_step"]
-    if len(steps) != 2 or any(s != int(s) for s in steps) or steps[1] < 1:
-        raise TrainError(f"Global.eval_batch_step: got {steps!r}; expected [start, every] "
-                         "(whole steps, every >= 1)")
-    values["eval_batch_step"] = [int(s) for s in steps]
-    return values
-
-
-# ------------------------------------------------------------------ logging and files
-
-
-def setup_logging(save_dir: str, rank: int) -> None:
-    logger.handlers.clear()
-    logger.propagate = False
-    logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
-    form = logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
-                             datefmt="%Y/%m/%d %H:%M:%S")
-    screen = logging.StreamHandler(sys.stdout)
-    screen.setFormatter(form)
-    logger.addHandler(screen)
-    if rank == 0:
-        os.makedirs(save_dir, exist_ok=True)
-        file = logging.FileHandler(os.path.join(save_dir, "train.log"), encoding="utf-8")
-        file.setFormatter(form)
-        logger.addHandler(file)
-
-
-class MetricsFile:
-    """One JSON object per line: every step's ``lr`` and ``loss``, every evaluation."""
-
-    def __init__(self, path: str, resume_step: int):
-        self.path = path
-        if resume_step and os.path.exists(path):  # drop what the resumed steps will redo
-            with open(path, encoding="utf-8") as f:
-                kept = [line for line in f if json.loads(line).get("global_step", 0)
-                        <= resume_step]
-            with open(path, "w", encoding="utf-8") as f:
-                f.writelines(kept)
-        elif os.path.exists(path):
-            os.remove(path)
-        self.file = open(path, "a", encoding="utf-8")
-
-    def write(self, record: dict) -> None:
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def read_metrics(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def plot_curves(metrics_path: str, png_path: str, title: str) -> None:
-    """Learning rate, loss and accuracy against the global step."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    records = read_metrics(metrics_path)
-    steps = [r for r in records if r["kind"] == "step"]
-    evals = [r for r in records if r["kind"] == "eval"]
-    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
-    x = [r["global_step"] for r in steps]
-    axes[0].plot(x, [r["lr"] for r in steps], color="tab:blue")
-    axes[0].set_ylabel("learning rate")
-    loss = np.array([r["loss"] for r in steps])
-    axes[1].plot(x, loss, color="tab:orange", alpha=0.35, label="loss")
-    if len(loss) >= 20:
-        k = max(len(loss) // 50, 5)
-        axes[1].plot(x[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color="tab:red",
-                     label=f"mean of {k}")
-    axes[1].set_ylabel("CTC loss")
-    axes[1].set_yscale("log")
-    axes[1].legend()
-    if any("acc" in r for r in steps):
-        axes[2].plot(x, [r.get("acc", np.nan) for r in steps], color="tab:gray", alpha=0.3,
-                     label="train batch")
-    if evals:
-        axes[2].plot([r["global_step"] for r in evals], [r["acc"] for r in evals], "o-",
-                     color="tab:green", label="eval")
-    axes[2].set_ylabel("word accuracy")
-    axes[2].set_ylim(0, 1.02)
-    axes[2].set_xlabel("global step")
-    axes[2].legend()
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=90)
-    plt.close(fig)
-
-
-# ------------------------------------------------------------------ training
-
-
-def weights_digest(model) -> str:
-    digest = hashlib.sha256()
-    for name, value in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(value.numpy()).tobytes())
-    return digest.hexdigest()
-
-
-def average_statistics(model, world: int) -> None:
-    """Average the non-trained tensors (BatchNorm's running mean and variance) over the
-    ranks: each rank has only seen its shard, and the checkpoint should speak for all."""
-    with paddle.no_grad():
-        for layer in model.sublayers():
-            if isinstance(layer, paddle.nn.BatchNorm2D):
-                for tensor in (layer._mean, layer._variance):
-                    dist.all_reduce(tensor)
-                    tensor.set_value(tensor / world)
+    def scheduler_share(self) -> float:
+        return self.seconds["scheduler"] / max(self.seconds["step"], 1e-12)
 
 
 def evaluate(model, loader, charset) -> dict:
@@ -295,12 +123,16 @@ class Trainer:
             self.resume(g["checkpoints"])
         self.model = paddle.DataParallel(self.layer) if self.world > 1 else self.layer
         self.save_dir = g["save_model_dir"]
-        os.makedirs(self.save_dir, exist_ok=True)
+        self.total = self.epochs * self.step_each_epoch
         self.metrics_path = os.path.join(
             self.save_dir, "metrics.jsonl" if self.rank == 0 else f"metrics.rank{self.rank}.jsonl")
-        self.metrics = MetricsFile(self.metrics_path, self.global_step)
+        self.metrics = None
+        if self.global_step < self.total:  # a finished run's outputs are left as they are
+            os.makedirs(self.save_dir, exist_ok=True)
+            self.metrics = MetricsFile(self.metrics_path, self.global_step)
         self.window: list = []  # the last log_smooth_window (record, seconds) pairs
-        self.timings = {"step": 0.0, "scheduler": 0.0, "n": 0}
+        self.timings = Timings()
+        self.last_eval: dict | None = None  # the latest evaluation, with its global step
 
     def resume(self, prefix: str) -> None:
         model_state, optimizer_state, record = checkpoint.load(prefix)
@@ -328,16 +160,17 @@ class Trainer:
 
     def step(self, images, labels, lengths) -> dict:
         """One update and one ``lr.step()``; returns the step's metrics record."""
-        t0 = time.perf_counter()
-        logits = self.model(images)
-        loss = self.loss_fn(logits, labels, lengths)
-        loss.backward()
-        self.optimizer.step()
-        self.optimizer.clear_grad()
-        t1 = time.perf_counter()
-        self.lr.step()
-        lr_value = self.optimizer.get_lr()  # PaddleOCR logs the lr after the step
-        t2 = time.perf_counter()
+        started = time.perf_counter()
+        with self.timings.measure("step"):
+            logits = self.model(images)
+            loss = self.loss_fn(logits, labels, lengths)
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.clear_grad()
+            with self.timings.measure("scheduler"):
+                self.lr.step()
+                lr_value = self.optimizer.get_lr()  # PaddleOCR logs the lr after the step
+        self.timings.steps += 1
         self.global_step += 1
         self.step_in_epoch += 1
         record = {"kind": "step", "global_step": self.global_step, "epoch": self.epoch,
@@ -348,10 +181,7 @@ class Trainer:
                                                                   lengths.numpy())]
             record["acc"] = RecMetric().update(predictions, texts)
         self.metrics.write(record)
-        seconds = time.perf_counter() - t0
-        self.timings["step"] += seconds
-        self.timings["scheduler"] += t2 - t1
-        self.timings["n"] += 1
+        seconds = time.perf_counter() - started
         self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"]:]
         return record
 
@@ -372,10 +202,14 @@ class Trainer:
 
     def evaluate_due(self) -> None:
         start, every = self.g["eval_batch_step"]
-        if self.eval_loader is None or self.global_step <= start or (
-                self.global_step - start) % every:
+        if self.global_step <= start or (self.global_step - start) % every:
+            return
+        if self.world > 1:  # every rank, so that rank 0 evaluates what the checkpoint holds
+            average_statistics(self.layer, self.world)
+        if self.eval_loader is None:
             return
         result = evaluate(self.layer, self.eval_loader, self.charset)
+        self.last_eval = dict(result, global_step=self.global_step)
         self.metrics.write({"kind": "eval", "global_step": self.global_step,
                             "epoch": self.epoch, **result})
         logger.info(f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: "
@@ -398,6 +232,11 @@ class Trainer:
             self.save(f"iter_epoch_{self.epoch}", self.epoch + 1, 0)
 
     def run(self) -> dict:
+        if self.metrics is None:
+            logger.info(f"the run is already complete (global step {self.global_step:,} of "
+                        f"{self.total:,}); nothing to do, the outputs are left as they are")
+            return {"kind": "summary", "global_step": self.global_step, "rank": self.rank,
+                    "already_complete": True}
         self.model.train()
         for epoch in range(self.epoch, self.epochs + 1):
             self.epoch = epoch
@@ -409,14 +248,15 @@ class Trainer:
         return self.finish()
 
     def finish(self) -> dict:
-        t = self.timings
         summary = {"kind": "summary", "global_step": self.global_step, "rank": self.rank,
-                   "weights_sha256": weights_digest(self.layer),
+                   "weights_sha256": checkpoint.weights_digest(self.layer),
                    "seconds": time.time() - self.started,
-                   "step_seconds": t["step"] / max(t["n"], 1),
-                   "scheduler_share": t["scheduler"] / max(t["step"], 1e-12)}
+                   "step_seconds": self.timings.per_step(),
+                   "scheduler_share": self.timings.scheduler_share()}
         if self.eval_loader is not None:
-            final = evaluate(self.layer, self.eval_loader, self.charset)
+            # the weights have not changed since an evaluation at the last step
+            final = self.last_eval if (self.last_eval or {}).get("global_step") == \
+                self.global_step else evaluate(self.layer, self.eval_loader, self.charset)
             summary.update(final_acc=final["acc"], final_norm_edit_dis=final["norm_edit_dis"])
             logger.info(f"final eval: acc {final['acc']:.4f}, norm_edit_dis "
                         f"{final['norm_edit_dis']:.4f}")

@@ -16,6 +16,7 @@ import hashlib
 import os
 import pickle
 
+import numpy as np
 import paddle
 
 from .text import TrainError
@@ -147,3 +148,13 @@ def set_weights(model, state: dict, what: str) -> None:
                                            else "")
         raise TrainError(f"{what}: the weights do not fit this model ({shown})")
     model.set_state_dict(state)
+
+
+def weights_digest(model) -> str:
+    """SHA-256 of every tensor of a model's state, in name order: equal digests mean equal
+    weights, bit for bit."""
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(value.numpy()).tobytes())
+    return digest.hexdigest()

@@ -227,7 +227,10 @@ def build_loader(config: dict, mode: str, charset: CharacterSet, seed: int):
                                  ignore=("use_shared_memory",), strict=True).values
     except (ConfigValueError, ConfigTypeError) as err:
         raise TrainError(str(err)) from None
-    sampler = paddle.io.DistributedBatchSampler(
+    # Training batches are sharded over the processes; evaluation (on rank 0) reads the
+    # whole held-out set, whatever the number of processes.
+    sampler = (paddle.io.DistributedBatchSampler if mode == "Train" else
+               paddle.io.BatchSampler)(
         dataset, batch_size=loader_cfg["batch_size_per_card"], shuffle=loader_cfg["shuffle"],
         drop_last=loader_cfg["drop_last"])
     if len(sampler) == 0:

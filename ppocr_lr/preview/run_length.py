@@ -1,0 +1,50 @@
+"""How long the previewed run is: ``(epochs, step_each_epoch)`` from the command line's
+flags and the config, and where each came from."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+from ..errors import ConfigValueError
+from ..params import Integer, RunLength
+from .sources import Source, section
+
+
+def run_length(source: Source, epochs: Optional[int] = None,
+               steps_per_epoch: Optional[int] = None, dataset_size: Optional[int] = None,
+               batch_size: Optional[int] = None, nproc: int = 1) -> tuple[int, int, dict]:
+    """``(epochs, step_each_epoch, origins)`` from the flags and the config."""
+    origins = {}
+    if epochs is not None:
+        origins["epochs"] = "--epochs"
+    elif source.epochs is not None:
+        epochs = Integer(minimum=1).parse(source.epochs, "Global.epoch_num")
+        origins["epochs"] = "Global.epoch_num"
+    else:
+        raise ConfigValueError("", f"{source.label}: the number of epochs is unknown: an lr "
+                               "block has no Global.epoch_num, so pass --epochs")
+    if steps_per_epoch is not None:
+        origins["step_each_epoch"] = "--steps-per-epoch"
+    elif dataset_size is not None:
+        loader = section(source.config or {}, "Train.loader") or {}
+        batch = batch_size or loader.get("batch_size_per_card")
+        if not batch:
+            raise ConfigValueError("", "--dataset-size needs --batch-size (or the config's "
+                                   "Train.loader.batch_size_per_card)")
+        batch = Integer(minimum=1).parse(batch, "Train.loader.batch_size_per_card")
+        drop_last = loader.get("drop_last", True) is not False
+        per_rank = math.ceil(dataset_size / nproc)
+        steps_per_epoch = per_rank // batch if drop_last else math.ceil(per_rank / batch)
+        if steps_per_epoch < 1:
+            raise ConfigValueError("", f"--dataset-size {dataset_size} over {nproc} "
+                                   f"process(es) gives no whole batch of {batch}")
+        origins["step_each_epoch"] = (f"--dataset-size {dataset_size} / {nproc} process(es) / "
+                                      f"batch {batch}{' (drop_last)' if drop_last else ''}")
+    else:
+        raise ConfigValueError("", f"{source.label}: the steps per epoch are unknown: a "
+                               "config has no step_each_epoch (the trainer counts the "
+                               "loader's batches); pass --steps-per-epoch, or --dataset-size "
+                               "with --batch-size")
+    run = RunLength.checked(epochs, steps_per_epoch)
+    return run.epochs, run.step_each_epoch, origins
