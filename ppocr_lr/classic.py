@@ -23,7 +23,7 @@ ALPHA = Param("alpha", Number(0.0, 1.0), 0.0, "floor, as a fraction of learning_
 
 class _RateDecay(LRSchedule):
     """The three decays of ``p``; subclasses set ``formula``, a
-    :class:`ppocr_lr.functions._RateDecay`."""
+    :class:`ppocr_lr.functions._ProgressDecay`."""
 
     formula: type
 
@@ -74,7 +74,7 @@ class Polynomial(LRSchedule):
               DECAY)
 
     def decay(self, p, run_steps):
-        return F.Polynomial(p.learning_rate, p.decay_steps or run_steps, p.end_lr, p.power,
+        return F.PolynomialCurve(p.learning_rate, p.decay_steps or run_steps, p.end_lr, p.power,
                             p.cycle)
 
 
@@ -86,7 +86,7 @@ class CosineDecay(LRSchedule):
     params = (LEARNING_RATE, DECAY, ALPHA)
 
     def decay(self, p, run_steps):
-        return F.CosineDecay(p.learning_rate, p.decay_steps or run_steps, p.alpha)
+        return F.CosineToFloor(p.learning_rate, p.decay_steps or run_steps, p.alpha)
 
 
 @register_scheduler("CosineRestarts")
@@ -104,7 +104,7 @@ class CosineRestarts(LRSchedule):
               ALPHA)
 
     def decay(self, p, run_steps):
-        return F.CosineRestarts(p.learning_rate, p.first_decay_steps or run_steps, p.t_mul,
+        return F.WarmRestartCurve(p.learning_rate, p.first_decay_steps or run_steps, p.t_mul,
                                 p.m_mul, p.alpha)
 
 
@@ -124,7 +124,7 @@ class LinearCosine(LRSchedule):
     params = LINEAR_COSINE_PARAMS
 
     def decay(self, p, run_steps):
-        return F.LinearCosine(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
+        return F.LinearCosineCurve(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
                               p.alpha, p.beta)
 
 
@@ -141,7 +141,7 @@ class NoisyLinearCosine(LRSchedule):
         Param("seed", Integer(minimum=0), 0, "noise seed"))
 
     def decay(self, p, run_steps):
-        return F.LinearCosine(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
+        return F.LinearCosineCurve(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
                               p.alpha, p.beta, p.initial_variance, p.variance_decay, p.seed)
 
     def peak(self, p):

@@ -156,7 +156,7 @@ class Ramp(Schedule):
         return (self.end - self.start) * t / self.length + self.start
 
 
-class Polynomial(Schedule):
+class PolynomialCurve(Schedule):
     """``(lr0 - end_lr) * (1 - s / D) ** power + end_lr``.
 
     Without ``cycle``: ``s = min(t, D)`` (it stays at ``end_lr`` after ``D``).  With it:
@@ -180,7 +180,7 @@ class Polynomial(Schedule):
         return (self.lr0 - self.end_lr) * base + self.end_lr
 
 
-class Cosine(Schedule):
+class CosineCurve(Schedule):
     """``eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T)) / 2``: half a cosine over
     ``T`` steps, periodic after it (Paddle's closed-form ``CosineAnnealingDecay``)."""
 
@@ -217,7 +217,7 @@ class PiecewiseConstant(Schedule):
         return xp.take(self.values, xp.count_le(self.boundaries, t))
 
 
-class _RateDecay(Schedule):
+class _ProgressDecay(Schedule):
     """The classic decays of ``p = t / D``, or ``floor(t / D)`` with ``staircase``."""
 
     def __init__(self, lr0: float, rate: float, decay_steps: int, staircase: bool):
@@ -226,7 +226,7 @@ class _RateDecay(Schedule):
         self.divide = operator.floordiv if staircase else operator.truediv  # p = divide(t, D)
 
 
-class ExponentialDecay(_RateDecay):
+class ExponentialDecay(_ProgressDecay):
     """``lr0 * rate ** p`` (Paddle's ``ExponentialDecay`` when ``D = 1``)."""
 
     def formula(self, t, xp=SCALAR):
@@ -234,21 +234,21 @@ class ExponentialDecay(_RateDecay):
         return self.lr0 * power(self.rate, self.divide(t, self.decay_steps))
 
 
-class NaturalExpDecay(_RateDecay):
+class NaturalExpDecay(_ProgressDecay):
     """``lr0 * exp(-rate * p)`` (Paddle's ``NaturalExpDecay`` arithmetic)."""
 
     def formula(self, t, xp=SCALAR):
         return self.lr0 * xp.exp(-1 * self.rate * self.divide(t, self.decay_steps))
 
 
-class InverseTimeDecay(_RateDecay):
+class InverseTimeDecay(_ProgressDecay):
     """``lr0 / (1 + rate * p)`` (Paddle's ``InverseTimeDecay`` arithmetic)."""
 
     def formula(self, t, xp=SCALAR):
         return self.lr0 / (1 + self.rate * self.divide(t, self.decay_steps))
 
 
-class CosineDecay(Schedule):
+class CosineToFloor(Schedule):
     """``lr0 * ((1 - alpha) * c + alpha)``, ``c = (1 + cos(pi * min(t, D) / D)) / 2``."""
 
     def __init__(self, lr0: float, decay_steps: int, alpha: float):
@@ -260,7 +260,7 @@ class CosineDecay(Schedule):
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
 
-class CosineRestarts(Schedule):
+class WarmRestartCurve(Schedule):
     """SGDR: cosine periods of ``first * t_mul ** i`` steps, peaks scaled by ``m_mul ** i``."""
 
     def __init__(self, lr0: float, first_decay_steps: int, t_mul: float, m_mul: float,
@@ -288,7 +288,7 @@ class CosineRestarts(Schedule):
         return self.first * (1 - xp.ipow(self.t_mul, i)) / (1 - self.t_mul)
 
 
-class LinearCosine(Schedule):
+class LinearCosineCurve(Schedule):
     """``lr0 * ((alpha + lin + eps) * cos + beta)`` with ``s = min(t, D)``,
     ``lin = (D - s) / D``, ``cos = (1 + cos(2 pi num_periods s / D)) / 2``.
 
@@ -329,7 +329,7 @@ def standard_normal(seed: int, t, xp):
     return xp.sqrt(-2.0 * xp.log(u1)) * xp.cos(2 * math.pi * u2)
 
 
-class OneCycle(Schedule):
+class OneCyclePhases(Schedule):
     """Phases ``(end_step, from, to)``; at ``t`` the first phase with ``t <= end_step``
     (the last otherwise) anneals ``from -> to`` over ``pct = (t - start) / (end - start)``,
     ``start`` being the previous phase's end (0 first).  ``cos``:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import functions as F
 from .errors import ConfigValueError
 from .params import (POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice, EpochBoundaries, Epochs,
-                     Flag, Number, NumberList, Param, StepBoundaries)
+                     Flag, Number, NumberList, Param, StepBoundaries, Steps)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
@@ -59,7 +59,7 @@ class Linear(PaddleOCRSchedule):
               Param("power", POSITIVE, 1.0, "exponent of the decay; 1 is a straight line"))
 
     def decay(self, p, run_steps):
-        return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.power)
+        return F.PolynomialCurve(p.learning_rate, run_steps, p.end_lr, p.power)
 
 
 @register_scheduler("Cosine")
@@ -76,7 +76,7 @@ class Cosine(PaddleOCRSchedule):
     paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
-        return F.Cosine(p.learning_rate, run_steps, p.eta_min)
+        return F.CosineCurve(p.learning_rate, run_steps, p.eta_min)
 
 
 @register_scheduler("Step")
@@ -164,7 +164,7 @@ class CyclicalCosine(PaddleOCRSchedule):
     paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
-        return F.Cycle(F.Cosine(p.learning_rate, p.cycle, p.eta_min), p.cycle)
+        return F.Cycle(F.CosineCurve(p.learning_rate, p.cycle, p.eta_min), p.cycle)
 
 
 @register_scheduler("OneCycle")
@@ -175,7 +175,7 @@ class OneCycle(PaddleOCRSchedule):
     ``(end_step, from, to)``: ``(pct_start*T - 1, initial, max_lr)``,
     ``(T - 1, max_lr, min)``; with ``three_phase``: ``(pct_start*T - 1, initial,
     max_lr)``, ``(2*pct_start*T - 2, max_lr, initial)``, ``(T - 1, initial, min)``.  See
-    :class:`ppocr_lr.functions.OneCycle` for the annealing.  At ``t = T`` the last phase
+    :class:`ppocr_lr.functions.OneCyclePhases` for the annealing.  At ``t = T`` the last phase
     extrapolates one step (PaddleOCR's value); past the end the value at ``T`` is kept
     (PaddleOCR raises an error there).  PaddleOCR does not read ``pct_start``,
     ``div_factor`` or ``final_div_factor``: honour them to use them."""
@@ -214,7 +214,7 @@ class OneCycle(PaddleOCRSchedule):
                         f"cycle starts again from max_lr / {p.div_factor:g}, as in "
                         "PaddleOCR", "OneCycle already warms up in its first phase; "
                         "remove the warm-up unless you want that jump")
-        return F.Hold(F.OneCycle(phases, p.anneal_strategy), run_steps)
+        return F.Hold(F.OneCyclePhases(phases, p.anneal_strategy), run_steps)
 
 
 @register_scheduler("DecayLearningRate")
@@ -231,7 +231,7 @@ class DecayLearningRate(PaddleOCRSchedule):
     paddleocr_drops = ("end_lr", "warmup_epoch", "warmup_steps", "last_epoch")
 
     def decay(self, p, run_steps):
-        return F.Polynomial(p.learning_rate, run_steps, p.end_lr, p.factor)
+        return F.PolynomialCurve(p.learning_rate, run_steps, p.end_lr, p.factor)
 
 
 @register_scheduler("TwoStepCosine")
@@ -249,14 +249,14 @@ class TwoStepCosine(PaddleOCRSchedule):
 
     def decay(self, p, run_steps):
         first = self.FIRST_EPOCHS * self.run.step_each_epoch
-        late = F.Cosine(p.learning_rate, run_steps)
+        late = F.CosineCurve(p.learning_rate, run_steps)
         if not self.warmup_steps and run_steps > first:
             self.notice(self.path, f"without a warm-up PaddleOCR's TwoStepCosine stays "
                         f"at 0.0 from epoch {self.FIRST_EPOCHS} to the end of the run",
                         "Add warmup_epoch for the schedule that rises again",
                         outcome="reproduced")
             late = F.Switch([run_steps + 1], [F.Constant(0.0), late])
-        return F.Switch([first + 1], [F.Cosine(p.learning_rate, first), late])
+        return F.Switch([first + 1], [F.CosineCurve(p.learning_rate, first), late])
 
 
 @register_scheduler("LinearWarmupCosine")
@@ -270,11 +270,13 @@ class LinearWarmupCosine(PaddleOCRSchedule):
     the end the cosine rises again (period ``2 T``)."""
 
     params = (LEARNING_RATE,
-              Param("start_lr", RATE, 1e-5, "learning rate at step 0 of the warm-up"),
-              Param("min_lr", RATE, 1e-8, "the floor of the cosine"))
-    overrides = {"warmup_steps": 5000}
-    warmup_start_key = "start_lr"
+              Param("min_lr", RATE, 1e-8, "the floor of the cosine"),
+              # PaddleOCR's spellings and defaults of the shared warm-up keys
+              Param("warmup_steps", Steps(allow_zero=True), 5000, "warm-up length in steps",
+                    aliases={"warmup_epoch": Epochs(allow_zero=True)}),
+              Param("warmup_start_lr", RATE, 1e-5, "learning rate at step 0 of the warm-up "
+                    "(PaddleOCR's key: start_lr)", aliases={"start_lr": RATE}))
     paddleocr_drops = ("warmup_epoch",)
 
     def decay(self, p, run_steps):
-        return F.Cosine(p.learning_rate, run_steps, p.min_lr)
+        return F.CosineCurve(p.learning_rate, run_steps, p.min_lr)

@@ -32,7 +32,8 @@ from .messages import notice
 from .params import (MAX_STEPS, RATE, Epochs, Flag, Integer, KeyList, Param, RunLength,
                      Steps, parse_block, pop_strict)
 
-# Keys every schedule accepts.  A schedule may change their defaults (``overrides``).
+# Keys every schedule accepts.  A schedule that declares one of them in its own ``params``
+# (another default, another spelling) replaces it.
 WARMUP_PARAMS: tuple[Param, ...] = (
     Param("warmup_steps", Steps(allow_zero=True), 0,
           "warm-up length; warmup_epoch is rounded to steps as PaddleOCR does "
@@ -80,15 +81,11 @@ class LRSchedule(LRScheduler):
 
     #: The YAML name (set by :func:`ppocr_lr.register_scheduler`).
     name: ClassVar[str] = ""
-    #: The schedule's own YAML keys.
+    #: The schedule's own YAML keys (one named as a shared warm-up key replaces it).
     params: ClassVar[tuple[Param, ...]] = ()
-    #: New defaults for the shared warm-up keys, e.g. ``{"warmup_steps": 5000}``.
-    overrides: ClassVar[Mapping[str, Any]] = {}
     #: YAML keys that PaddleOCR's schedule of this name does not read: ignored (the
     #: default is used, as in PaddleOCR) unless the block lists them under ``honour``.
     paddleocr_drops: ClassVar[tuple[str, ...]] = ()
-    #: The key holding the warm-up's first learning rate.
-    warmup_start_key: ClassVar[str] = "warmup_start_lr"
 
     def __init__(self, epochs: int, step_each_epoch: int, *, strict: bool = False,
                  path: str | None = None, **config: Any):
@@ -111,14 +108,7 @@ class LRSchedule(LRScheduler):
         """The schedule's keys followed by the shared warm-up keys (and ``honour`` where
         PaddleOCR drops keys)."""
         own = {p.name for p in cls.params}
-        shared = []
-        for p in WARMUP_PARAMS:
-            if p.name in own or (p.name == "warmup_start_lr"
-                                 and cls.warmup_start_key != p.name):
-                continue
-            if p.name in cls.overrides:
-                p = Param(p.name, p.kind, cls.overrides[p.name], p.doc, p.aliases)
-            shared.append(p)
+        shared = [p for p in WARMUP_PARAMS if p.name not in own]
         if cls.paddleocr_drops:
             shared.append(Param(HONOUR, KeyList(tuple(cls.paddleocr_drops)), [],
                                 "keys PaddleOCR ignores in this block that ppocr_lr should "
@@ -141,9 +131,9 @@ class LRSchedule(LRScheduler):
             self.warmup_steps if values["decay_ends_at_last_step"] else 0)
         self.decay_schedule = self.decay(p, decay_run)
         self.peak_lr = float(self.peak(p))
-        start = values[self.warmup_start_key]
+        start = values["warmup_start_lr"]
         if self.warmup_steps and start > self.peak_lr:
-            self.notice(f"{path}.{self.warmup_start_key}",
+            self.notice(f"{path}.{self.keys_written.get('warmup_start_lr', 'warmup_start_lr')}",
                         f"{start:g} is above the learning rate the warm-up climbs to "
                         f"({self.peak_lr:g}): the warm-up goes down")
         self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
@@ -190,9 +180,10 @@ class LRSchedule(LRScheduler):
                 f"run of {self.run.total_steps} steps (decay_ends_at_last_step is true)",
                 "Shorten the warm-up.")
         if not self.warmup_steps:
-            for name in (self.warmup_start_key, "decay_ends_at_last_step"):
+            for name in ("warmup_start_lr", "decay_ends_at_last_step"):
                 if name in self.keys_written and values[name] != self._default(name):
-                    self.notice(f"{self.path}.{name}", "is set, but there is no warm-up",
+                    self.notice(f"{self.path}.{self.keys_written[name]}",
+                                "is set, but there is no warm-up",
                                 outcome="it has no effect")
 
     def _default(self, name: str) -> Any:

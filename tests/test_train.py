@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import yaml
 
 import ppocr_lr
@@ -205,6 +206,22 @@ def test_simple_dataset_round_trip(tmp_path):
     assert program.main(["-c", write_config(config, tmp_path / "s.yml")]) == 0
 
 
+def test_the_shipped_simple_dataset_config_trains_from_disk(tmp_path):
+    for part, seed in (("synth_train", 1), ("synth_eval", 2)):
+        write_synth(str(tmp_path / part), 16, seed=seed, max_text_length=8, height=32,
+                    width=128)
+    overrides = [f"Global.save_model_dir={tmp_path / 'out'}", "Global.epoch_num=1",
+                 "Architecture.Backbone.channels=[8, 8, 8, 8]",
+                 "Architecture.Neck.hidden_size=8"]
+    for mode, part in (("Train", "synth_train"), ("Eval", "synth_eval")):
+        overrides += [f"{mode}.dataset.data_dir={tmp_path / part}",
+                      f"{mode}.dataset.label_file_list=[{tmp_path / part / 'label.txt'}]",
+                      f"{mode}.loader.batch_size_per_card=8"]
+    path = os.path.join(ROOT, "configs", "rec", "rec_simple_dataset.yml")
+    assert program.main(["-c", path, "-o", *overrides]) == 0
+    assert metrics(tmp_path / "out")[-1]["final_acc"] >= 0.0
+
+
 def bad_run(tmp_path, capsys, config=None, overrides=(), path=None):
     if path is None:
         path = write_config(config, tmp_path / "bad.yml")
@@ -300,3 +317,40 @@ def test_an_interrupted_save_is_finished_or_dropped(tmp_path):
         f.write(b"\x80half")
     model, _, record = checkpoint.load(prefix)
     assert record["global_step"] == 2 and not os.path.exists(prefix + ".states.tmp")
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"Global": 5}, "Global: got 5; expected a block"),
+    ({"Architecture": 5}, "Architecture: got 5; expected a block"),
+    ({"Architecture": {"Backbone": 5}}, "Architecture.Backbone: got 5; expected a block"),
+    ({"Architecture": {"Neck": {"name": "Transformer"}}}, "Architecture.Neck.name: got"),
+    ({"Train": 5}, "Train.dataset: missing"),
+    ({"Eval": [1]}, "Eval.dataset: missing"),
+    ({"Optimizer": 5}, "Optimizer: got 5"),
+    ({"Loss": "CTC"}, "Loss.name"),
+])
+def test_a_scalar_where_a_section_belongs_is_one_line(tmp_path, capsys, change, says):
+    config = dict(tiny(tmp_path / "o"), **change)
+    assert says in bad_run(tmp_path, capsys, config)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("Global: " + "[" * 3000 + "]" * 3000, "nests too deeply"),
+    ("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n"
+        for i in range(8)), "expands to more than 1,000,000 values"),
+    ("Global: {epoch_num: 3, epoch_num: 4}\n", "written twice"),
+])
+def test_hostile_yaml_is_one_line(tmp_path, capsys, text, says):
+    path = tmp_path / "bad.yml"
+    path.write_text(text)
+    assert says in bad_run(tmp_path, capsys, path=path)
+
+
+@pytest.mark.parametrize("overrides, says", [
+    (["=3"], "expected Key.sub=value"),
+    (["Optimizer.lr.eta_min=0", "Optimizer.lr=5"], "Optimizer.lr: got 5"),
+    (["Global.epoch_num=1e400"], "Global.epoch_num"),
+])
+def test_bad_overrides_are_one_line(tmp_path, capsys, overrides, says):
+    assert says in bad_run(tmp_path, capsys, tiny(tmp_path / "o"), overrides)

@@ -33,7 +33,7 @@ from .rec.logs import logger, setup_logging
 from .rec.metric import RecMetric, decode_batch
 from .rec.model import CRNN, CTCLoss
 from .rec.records import MetricsFile
-from .rec.schema import check_sections, known_keys, load_config, read_global
+from .rec.schema import block_of, check_sections, known_keys, load_config, read_global
 from .rec.text import CharacterSet, TrainError
 
 __all__ = ["train", "main", "known_keys", "Trainer"]
@@ -106,7 +106,7 @@ class Trainer:
         logger.info(f"data: {len(train_set)} training samples, {len(self.loader)} batches per "
                     f"epoch on each of {self.world} process(es), built in "
                     f"{time.time() - self.started:.1f}s")
-        self.layer = CRNN(config.get("Architecture") or {}, self.charset.num_classes)
+        self.layer = CRNN(block_of(config, "Architecture"), self.charset.num_classes)
         if g["pretrained_model"] and not g["checkpoints"]:
             checkpoint.set_weights(self.layer, checkpoint.load_weights(g["pretrained_model"]),
                                    "Global.pretrained_model")

@@ -23,9 +23,6 @@ def list_schedules() -> str:
         out.append(f"{name}: {' '.join(plain(summary).split())}")
         for p in cls.params:
             out.append(f"    {_describe(p)}")
-        if cls.overrides:
-            out.append("    (warm-up defaults here: " + ", ".join(
-                f"{k} = {show_value(v)}" for k, v in cls.overrides.items()) + ")")
         if cls.paddleocr_drops:
             out.append("    (PaddleOCR does not read " + ", ".join(cls.paddleocr_drops)
                        + ": ignored unless listed in honour)")

@@ -73,7 +73,7 @@ def report(p: Preview) -> str:
              f"(epochs: {p.run_sources.get('epochs', 'given')}; steps per epoch: "
              f"{p.run_sources.get('step_each_epoch', 'given')})"]
     if w:
-        start = s.config[type(s).warmup_start_key]
+        start = s.config["warmup_start_lr"]
         lines.append(f"  warm-up: {w:,} steps = {w / spe:g} epochs, {start:g} -> "
                      f"{s.peak_lr:g}")
     else:

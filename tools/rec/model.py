@@ -16,7 +16,10 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ppocr_lr.errors import shown
 from ppocr_lr.params import Choice, Integer, NumberList, Number, Param, parse_block
+
+from .text import TrainError
 
 BACKBONE_PARAMS = (
     Param("channels", NumberList(Number(minimum=1.0)), [32, 64, 96, 128],
@@ -56,9 +59,13 @@ class CRNN(nn.Layer):
         super().__init__()
         blocks = {}
         for part, names in KNOWN.items():
-            block = dict(architecture.get(part) or {"name": names[0]})
+            block = architecture.get(part) or {"name": names[0]}
+            if not isinstance(block, dict):
+                raise TrainError(f"Architecture.{part}: got {shown(block)}; expected a block "
+                                 f"such as {{name: {names[0]}}}")
+            block = dict(block)
             if block.get("name") not in names:
-                raise ValueError(f"Architecture.{part}.name: got {block.get('name')!r}; "
+                raise TrainError(f"Architecture.{part}.name: got {block.get('name')!r}; "
                                  f"expected {' or '.join(names)}")
             block.pop("name")
             blocks[part] = block
@@ -67,7 +74,7 @@ class CRNN(nn.Layer):
         neck = parse_block(blocks["Neck"], NECK_PARAMS, "Architecture.Neck", strict=True).values
         parse_block(blocks["Head"], (), "Architecture.Head", strict=True)
         if len(backbone["channels"]) != 4:
-            raise ValueError(f"Architecture.Backbone.channels: got {backbone['channels']!r}; "
+            raise TrainError(f"Architecture.Backbone.channels: got {backbone['channels']!r}; "
                              "expected four numbers")
         self.backbone = ConvStack(backbone["channels"])
         width = self.backbone.out_channels

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 import ppocr_lr.config
-from ppocr_lr.errors import did_you_mean
+from ppocr_lr.errors import ConfigTypeError, did_you_mean
+from ppocr_lr.preview.sources import section
 from ppocr_lr.params import Flag, Integer, Number, NumberList, Param, Text, parse_block
 
 from .text import TrainError
@@ -87,8 +88,16 @@ def check_sections(config: dict) -> str:
     return indicator
 
 
+def block_of(config: dict, name: str) -> dict:
+    """A section of the config as a dict (absent: empty); anything else is an error."""
+    try:
+        return dict(section(config, name) or {})
+    except ConfigTypeError as err:
+        raise TrainError(str(err)) from None
+
+
 def read_global(config: dict) -> dict:
-    block = dict(config.get("Global") or {})
+    block = block_of(config, "Global")
     unused = [k for k in block if k in NOT_FOR_TRAINING]
     for key in unused:
         logger.info(f"Global.{key} is not used by this trainer")
