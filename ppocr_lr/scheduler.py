@@ -54,6 +54,7 @@ HONOUR = "honour"
 RUN_KEYS = ("epochs", "step_each_epoch")
 
 STATE_FORMAT = 1
+_INF = math.inf
 
 
 class LRSchedule(LRScheduler):
@@ -220,13 +221,11 @@ class LRSchedule(LRScheduler):
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (or jump to step ``epoch``) and update the learning rate."""
-        if epoch is None:
-            self.last_epoch += 1
-        else:
-            self.last_epoch = _step_number(epoch, "epoch")
-        self.last_lr = lr = self._lr(self.last_epoch)
-        if not 0.0 <= lr < math.inf:
-            self._refuse(self.last_epoch, lr)
+        t = self.last_epoch + 1 if epoch is None else _step_number(epoch, "epoch")
+        lr = self._lr(t)
+        if not 0.0 <= lr < _INF:
+            self._refuse(t, lr)
+        self.last_epoch, self.last_lr = t, lr
         if self.verbose:
             print(f"Step {self.last_epoch}: {self.name} set learning rate to {self.last_lr}.")
 
@@ -239,7 +238,7 @@ class LRSchedule(LRScheduler):
         """The learning rate after ``step`` calls of ``step()``; changes nothing."""
         t = _step_number(step, "step")
         lr = self._lr(t)
-        if not 0.0 <= lr < math.inf:
+        if not 0.0 <= lr < _INF:
             self._refuse(t, lr)
         return lr
 

@@ -193,3 +193,20 @@ def test_any_command_line_exits_cleanly(capsys, tmp_path, argv):
     if status == 2:
         assert len(err.strip().splitlines()) == 1 and err.startswith("ppocr-lr: error: "), \
             (argv, err)
+
+
+def test_a_valid_one_cycle_whose_shortened_twin_would_not_fit_previews(capsys, tmp_path):
+    block = "{name: OneCycle, max_lr: 0.01, three_phase: true, warmup_epoch: 1}"
+    for command in ("show", "plot"):
+        status, out, err = run(capsys, command, "--lr", block, "--epochs", "2",
+                               "--steps-per-epoch", "3", *(["-O", tmp_path / "o.png"]
+                                                           if command == "plot" else []))
+        assert status == 0, err
+
+
+def test_seeds_above_2_to_the_53_stay_distinct():
+    import ppocr_lr
+    a, b = (ppocr_lr.build_lr_scheduler({"name": "NoisyLinearCosine", "learning_rate": 0.1,
+                                         "seed": seed}, 10, 10) for seed in (2 ** 60, 2 ** 60 + 1))
+    assert a.lr_at(5) != b.lr_at(5)
+    assert a.config["seed"] == 2 ** 60 and b.config["seed"] == 2 ** 60 + 1

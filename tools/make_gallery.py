@@ -63,9 +63,9 @@ GALLERY = {
     "warmup_end": ("Cosine after a 20-epoch warm-up: PaddleOCR's and ending on time",
                    True, [
         ("PaddleOCR (decay runs 20 epochs past the end)",
-         {"name": "Cosine", "learning_rate": 0.1, "eta_min": 1e-4, "warmup_epoch": 20}),
+         {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 20}),
         ("decay_ends_at_last_step: true",
-         {"name": "Cosine", "learning_rate": 0.1, "eta_min": 1e-4, "warmup_epoch": 20,
+         {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 20,
           "decay_ends_at_last_step": True})]),
 }
 

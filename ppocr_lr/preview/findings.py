@@ -7,6 +7,7 @@ import math
 from typing import Any, Iterator
 
 from .. import messages
+from ..errors import ConfigTypeError, ConfigValueError
 from ..params import EpochBoundaries, Epochs, StepBoundaries, Steps
 from ..registry import build_lr_scheduler
 from ..scheduler import LRSchedule
@@ -44,9 +45,12 @@ def findings(s: LRSchedule, block: dict) -> list[str]:
             notes.append(f"{s.path}.{key} = {block[key]} ({value:,} steps) is longer than the "
                          f"run after the warm-up ({total - w:,} steps)")
     if w and not s.config["decay_ends_at_last_step"] and w < total:
-        with messages.collecting():
-            twin = build_lr_scheduler(dict(block, decay_ends_at_last_step=True), s.run.epochs,
-                                      spe)
+        try:  # the same block with its decay ending on the last step
+            with messages.collecting():
+                twin = build_lr_scheduler(dict(block, decay_ends_at_last_step=True),
+                                          s.run.epochs, spe)
+        except (ConfigValueError, ConfigTypeError):
+            return notes  # no such twin (too short for its phases): nothing to compare
         last, fitted = s.lr_at(total), twin.lr_at(total)
         if not math.isclose(last, fitted, rel_tol=1e-6, abs_tol=1e-15):
             notes.append(f"the decay runs {w:,} steps past the end of the run (PaddleOCR's "
