@@ -12,7 +12,7 @@ Where things live: the formulas as pure functions of the step in
 :mod:`ppocr_lr.functions`; the Paddle adapter (step counter, warm-up, state) in
 :mod:`ppocr_lr.scheduler`; YAML keys in :mod:`ppocr_lr.params`; the registry in
 :mod:`ppocr_lr.registry`; the named schedules in :mod:`ppocr_lr.paddleocr` and
-:mod:`ppocr_lr.classic`; the optimizer builder in :mod:`ppocr_lr.optimizer`; where
+:mod:`ppocr_lr.classic` and :mod:`ppocr_lr.modern`; the optimizer builder in :mod:`ppocr_lr.optimizer`; where
 notices go, and strict mode, in :mod:`ppocr_lr.messages`; the command line in
 :mod:`ppocr_lr.cli`, and ``ppocr-lr train`` (PaddleOCR's trainer with ppocr_lr swapped in)
 in :mod:`ppocr_lr.paddleocr_swap`.
@@ -30,11 +30,13 @@ except ImportError as missing:
     raise ImportError("ppocr_lr needs PaddlePaddle >= 3.0: pip install paddlepaddle (CPU) or "
                       "paddlepaddle-gpu, or install ppocr-lr with the [cpu] extra") from missing
 
-from . import classic, functions, paddleocr  # noqa: E402,F401  (registers the schedules)
+from . import classic, functions, modern, paddleocr  # noqa: E402,F401  (registers the schedules)
 from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime,  # noqa: E402
                       LinearCosine, NaturalExp, NoisyLinearCosine, Polynomial)
 from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
 from .messages import STRICT_ENV
+from .modern import (CosineCycles, Cyclic, InverseSqrt, Noam, PolyCycles,  # noqa: E402
+                     TanhCycles, WarmupStableDecay)
 from .optimizer import build_optimizer
 from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear,
                         LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
@@ -52,4 +54,6 @@ __all__ = [
     "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
     "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
     "CosineRestarts", "LinearCosine", "NoisyLinearCosine",
+    "WarmupStableDecay", "CosineCycles", "PolyCycles", "TanhCycles", "InverseSqrt", "Noam",
+    "Cyclic",
 ]

@@ -43,7 +43,8 @@ SCALAR = SimpleNamespace(
     cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt,
     pow=operator.pow,
     ipow=operator.pow,  # float ** int: C pow() with the int as a double
-    floor=math.floor, ceil=math.ceil, minimum=min, maximum=max,
+    floor=math.floor, ceil=math.ceil, minimum=min, maximum=max, tanh=math.tanh,
+    where=lambda condition, yes, no: yes if condition else no,
     take=operator.getitem,               # table[index]
     count_le=bisect.bisect_right,        # how many sorted values are <= t
     count_lt=bisect.bisect_left,         # how many sorted values are < t
@@ -61,6 +62,7 @@ class _VectorBackend:
     cos = staticmethod(np.cos)
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
+    tanh = staticmethod(np.tanh)
     pow = staticmethod(np.power)
     sqrt = staticmethod(np.sqrt)
     floor = staticmethod(np.floor)
@@ -71,9 +73,17 @@ class _VectorBackend:
 
     @staticmethod
     def ipow(base: float, exponents):
-        """``base ** k`` for an integer array ``k`` (its cost grows with the number of
-        steps asked for, not with their range)."""
-        return np.power(base, np.asarray(exponents, dtype=np.float64))
+        """``base ** k`` for an integer array ``k``: a table of the powers in range when
+        there are no more of them than steps (a staircase's few values), else numpy's
+        ``power``; either way the cost follows the number of steps, not their range."""
+        k = np.asarray(exponents)
+        if k.size == 0:
+            return np.zeros(k.shape)
+        low, high = int(k.min()), int(k.max())
+        if high - low < k.size:
+            table = np.array([base ** float(e) for e in range(low, high + 1)])
+            return table[(k - low).astype(np.int64)]
+        return np.power(base, k.astype(np.float64))
 
     @staticmethod
     def take(table: Sequence[float], index):
@@ -260,6 +270,25 @@ class CosineToFloor(Schedule):
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
 
+def cycle_position(t, first: float, mul: float, xp):
+    """``(i, pos, length)``: the cycle that holds step ``t`` when cycles last ``first``,
+    ``first * mul``, ``first * mul**2``, ... steps (SGDR's and timm's cycles), the step's
+    position in it and its length."""
+    if mul == 1.0:
+        i = xp.floor(t / first)
+        return i, t - i * first, first
+    i = xp.floor(xp.log(1 - t / first * (1 - mul)) / math.log(mul))
+    # At the very step a cycle starts the logarithm can land a hair below a whole number
+    # (t = 847 for first 7, mul 3): move i to the cycle that really holds t.
+    i = i + (t >= _cycle_start(first, mul, i + 1, xp)) - (t < _cycle_start(first, mul, i, xp))
+    return i, t - _cycle_start(first, mul, i, xp), first * xp.ipow(mul, i)
+
+
+def _cycle_start(first: float, mul: float, i, xp):
+    """The step cycle ``i`` starts at: ``first * (mul**i - 1) / (mul - 1)``."""
+    return first * (1 - xp.ipow(mul, i)) / (1 - mul)
+
+
 class WarmRestartCurve(Schedule):
     """SGDR: cosine periods of ``first * t_mul ** i`` steps, peaks scaled by ``m_mul ** i``."""
 
@@ -269,23 +298,42 @@ class WarmRestartCurve(Schedule):
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
     def formula(self, t, xp=SCALAR):
-        f = t / self.first
-        if self.t_mul == 1.0:
-            i = xp.floor(f)
-            f = f - i
-        else:
-            i = xp.floor(xp.log(1 - f * (1 - self.t_mul)) / math.log(self.t_mul))
-            # At the very step a period starts the logarithm can land a hair below a whole
-            # number (t = 847 for first 7, t_mul 3): move i to the period that holds t.
-            i = i + (t >= self.period_start(xp, i + 1)) - (t < self.period_start(xp, i))
-            scale = xp.ipow(self.t_mul, i)
-            f = (f - (1 - scale) / (1 - self.t_mul)) / scale
-        c = 0.5 * xp.ipow(self.m_mul, i) * (1 + xp.cos(math.pi * f))
+        i, pos, length = cycle_position(t, self.first, self.t_mul, xp)
+        c = 0.5 * xp.ipow(self.m_mul, i) * (1 + xp.cos(math.pi * pos / length))
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
-    def period_start(self, xp, i):
-        """The step at which period ``i`` starts: ``first * (t_mul**i - 1) / (t_mul - 1)``."""
-        return self.first * (1 - xp.ipow(self.t_mul, i)) / (1 - self.t_mul)
+
+class TimmCycleCurve(Schedule):
+    """timm's cycle schedules: cycle ``i`` lasts ``C * cycle_mul**i`` steps and peaks at
+    ``lr0 * cycle_decay**i``; from cycle ``cycle_limit`` on, ``min_lr``.  Within a cycle, at
+    ``r = (pos / len)**k`` (``k = k_decay``; timm's ``pos**k / len**k``, which could overflow):
+
+    * ``cosine``: ``min_lr + (peak - min_lr) * (1 + cos(pi * r)) / 2``
+    * ``poly``: ``min_lr + (peak - min_lr) * (1 - r) ** power``
+    * ``tanh``: ``min_lr + (peak - min_lr) * (1 - tanh(lb * (1 - r) + ub * r)) / 2``
+      (with ``r = pos / len``)."""
+
+    def __init__(self, shape: str, lr0: float, cycle_steps: int, cycle_mul: float,
+                 cycle_decay: float, cycle_limit: int, min_lr: float, k_decay: float = 1.0,
+                 power: float = 0.5, lb: float = -7.0, ub: float = 3.0):
+        self.shape, self.lr0, self.first = shape, float(lr0), int(cycle_steps)
+        self.mul, self.decay, self.limit = float(cycle_mul), float(cycle_decay), int(cycle_limit)
+        self.min_lr, self.k, self.power = float(min_lr), float(k_decay), float(power)
+        self.lb, self.ub = float(lb), float(ub)
+
+    def formula(self, t, xp=SCALAR):
+        i, pos, length = cycle_position(t, self.first, self.mul, xp)
+        span = self.lr0 * xp.ipow(self.decay, i) - self.min_lr
+        if self.shape == "tanh":
+            r = pos / length
+            value = self.min_lr + 0.5 * span * (1 - xp.tanh(self.lb * (1 - r) + self.ub * r))
+        else:
+            r = pos / length if self.k == 1.0 else xp.pow(pos / length, self.k)
+            if self.shape == "cosine":
+                value = self.min_lr + 0.5 * span * (1 + xp.cos(math.pi * r))
+            else:
+                value = self.min_lr + span * xp.pow(1 - r, self.power)
+        return xp.where(i < self.limit, value, self.min_lr)
 
 
 class LinearCosineCurve(Schedule):
@@ -353,6 +401,74 @@ class OneCyclePhases(Schedule):
             return last + (first - last) / 2.0 * (xp.cos(math.pi * pct) + 1)
         # one step past the last phase (t = T) the line overshoots below 0: clipped
         return xp.maximum((last - first) * pct + first, 0.0)
+
+
+class StableDecayCurve(Schedule):
+    """Warmup-stable-decay after its warm-up: ``lr0`` for ``stable`` steps, then over
+    ``decay`` steps, with ``p`` the decay's progress, ``min_lr + (lr0 - min_lr) * f(p)``:
+    ``linear`` ``1 - p``, ``cosine`` ``(1 + cos(pi p)) / 2``, ``1-sqrt`` ``1 - sqrt(p)``;
+    ``min_lr`` afterwards."""
+
+    def __init__(self, lr0: float, min_lr: float, stable: int, decay: int, kind: str):
+        self.lr0, self.min_lr = float(lr0), float(min_lr)
+        self.stable, self.decay, self.kind = int(stable), int(decay), kind
+
+    def formula(self, t, xp=SCALAR):
+        p = xp.minimum(xp.maximum(t - self.stable, 0) / self.decay, 1.0)
+        if self.kind == "linear":
+            factor = 1.0 - p
+        elif self.kind == "cosine":
+            factor = 0.5 * (1.0 + xp.cos(math.pi * p))
+        else:
+            factor = 1.0 - xp.sqrt(p)
+        return xp.where(t < self.stable, self.lr0,
+                        self.min_lr + (self.lr0 - self.min_lr) * factor)
+
+
+class InverseSqrtCurve(Schedule):
+    """``lr0 / sqrt((t + timescale) / timescale)`` (transformers' inverse square root)."""
+
+    def __init__(self, lr0: float, timescale: float):
+        self.lr0, self.timescale = float(lr0), float(timescale)
+
+    def formula(self, t, xp=SCALAR):
+        return self.lr0 * (1.0 / xp.sqrt((t + self.timescale) / self.timescale))
+
+
+class NoamCurve(Schedule):
+    """``lr0 * d_model**-0.5 * min(t**-0.5, t * warmup**-1.5)``, ``t**-0.5`` read as 1 at
+    ``t = 0`` (Paddle's ``NoamDecay`` arithmetic)."""
+
+    def __init__(self, lr0: float, d_model: float, warmup: int):
+        self.lr0, self.scale = float(lr0), float(d_model) ** -0.5
+        self.ramp = float(warmup) ** -1.5
+
+    def formula(self, t, xp=SCALAR):
+        return self.lr0 * self.scale * xp.minimum(xp.pow(xp.maximum(t, 1), -0.5),
+                                                  self.ramp * t)
+
+
+class CyclicCurve(Schedule):
+    """A triangle between ``low`` and ``high``: ``up`` steps up, ``down`` down, scaled by 1
+    (``triangular``), ``1 / 2**(cycle - 1)`` (``triangular2``) or ``gamma**t``
+    (``exp_range``) (Paddle's ``CyclicLR`` arithmetic)."""
+
+    def __init__(self, low: float, high: float, up: int, down: int, mode: str, gamma: float):
+        self.low, self.amplitude = float(low), float(high) - float(low)
+        self.size = float(up + down)
+        self.up = up / self.size
+        self.mode, self.gamma = mode, float(gamma)
+
+    def formula(self, t, xp=SCALAR):
+        cycle = 1 + t // self.size
+        x = 1.0 + t / self.size - cycle
+        height = self.amplitude * xp.where(x <= self.up, x / self.up,
+                                           (1 - x) / (1 - self.up))
+        if self.mode == "triangular2":  # 0.5**n is 1 / 2**n exactly, and cannot overflow
+            return self.low + height * xp.pow(0.5, cycle - 1)
+        if self.mode == "exp_range":
+            return self.low + height * xp.pow(self.gamma, t)
+        return self.low + height * 1.0
 
 
 # --------------------------------------------------------------------------- combinators
@@ -454,8 +570,26 @@ class Hold(_Wrapper):
         return lambda t: inner(t if t < last else last)
 
 
-def warmup(decay: Schedule, steps: int, start: float, peak: float) -> Schedule:
-    """``(peak - start) * t / W + start`` for ``t < W``, then ``decay(t - W)``."""
+class EpochClock(_Wrapper):
+    """``inner(spe * floor(t / spe))``: the inner schedule moves once an epoch."""
+
+    def __init__(self, inner: Schedule, step_each_epoch: int):
+        super().__init__(inner)
+        self.spe = int(step_each_epoch)
+
+    def clock(self, t, xp):
+        return t - t % self.spe
+
+    def scalar(self):
+        inner, spe = self.inner.scalar(), self.spe
+        return lambda t: inner(t - t % spe)
+
+
+def warmup(decay: Schedule, steps: int, start: float, peak: float,
+           prefix: bool = True) -> Schedule:
+    """``(peak - start) * t / W + start`` for ``t < W``, then ``decay(t - W)`` (a prefix
+    warm-up) or ``decay(t)`` (an overlapping one, timm's default)."""
     if steps <= 0:
         return decay
-    return Switch([steps], [Ramp(start, peak, steps), decay], offsets=[0, steps])
+    return Switch([steps], [Ramp(start, peak, steps), decay],
+                  offsets=[0, steps if prefix else 0])

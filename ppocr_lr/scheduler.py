@@ -45,6 +45,12 @@ WARMUP_PARAMS: tuple[Param, ...] = (
           "true: the warm-up is taken out of the decay, which then ends at the last "
           "training step; false (PaddleOCR): the decay keeps its full length and starts "
           "after the warm-up"),
+    Param("warmup_prefix", Flag(), True,
+          "true: the decay starts after the warm-up; false (timm's default): the decay runs "
+          "on the absolute step and the warm-up replaces its first steps"),
+    Param("by_epoch", Flag(), False,
+          "true: the decay's clock advances once an epoch (the warm-up still ramps every "
+          "step)"),
     Param("last_epoch", Integer(minimum=-1, maximum=MAX_STEPS), -1,
           "steps already taken before this run (-1: none); PaddleOCR's key"),
 )
@@ -126,18 +132,20 @@ class LRSchedule(LRScheduler):
         #: Every key's value (durations in steps), where it came from, the key written.
         self.config, self.sources, self.keys_written = values, parsed.sources, parsed.keys
         p = SimpleNamespace(**values)
-        self.warmup_steps = values["warmup_steps"]
+        self.warmup_steps, start = self.warmup(p)
         self._check_warmup_keys(values)
         decay_run = self.run.total_steps - (
             self.warmup_steps if values["decay_ends_at_last_step"] else 0)
         self.decay_schedule = self.decay(p, decay_run)
+        if values["by_epoch"]:
+            self.decay_schedule = F.EpochClock(self.decay_schedule, self.run.step_each_epoch)
         self.peak_lr = float(self.peak(p))
-        start = values["warmup_start_lr"]
         if self.warmup_steps and start > self.peak_lr:
             self.notice(f"{path}.{self.keys_written.get('warmup_start_lr', 'warmup_start_lr')}",
                         f"{start:g} is above the learning rate the warm-up climbs to "
                         f"({self.peak_lr:g}): the warm-up goes down")
-        self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr)
+        self.schedule = F.warmup(self.decay_schedule, self.warmup_steps, start, self.peak_lr,
+                                 prefix=values["warmup_prefix"])
         self._lr = self.schedule.scalar()
         if self.warmup_steps > self.run.total_steps:
             self.notice(self.warmup_key,
@@ -174,6 +182,11 @@ class LRSchedule(LRScheduler):
                         "set; nothing to honour")
 
     def _check_warmup_keys(self, values: Mapping[str, Any]) -> None:
+        if values["decay_ends_at_last_step"] and not values["warmup_prefix"]:
+            raise ConfigValueError(
+                f"{self.path}.warmup_prefix", "false together with "
+                f"{self.path}.decay_ends_at_last_step: true: an overlapping warm-up does not "
+                "move the decay, so there is nothing to shorten", "Keep one of them.")
         if values["decay_ends_at_last_step"] and self.warmup_steps >= self.run.total_steps:
             raise ConfigValueError(
                 self.warmup_key,
@@ -181,7 +194,7 @@ class LRSchedule(LRScheduler):
                 f"run of {self.run.total_steps} steps (decay_ends_at_last_step is true)",
                 "Shorten the warm-up.")
         if not self.warmup_steps:
-            for name in ("warmup_start_lr", "decay_ends_at_last_step"):
+            for name in ("warmup_start_lr", "decay_ends_at_last_step", "warmup_prefix"):
                 if name in self.keys_written and values[name] != self._default(name):
                     self.notice(f"{self.path}.{self.keys_written[name]}",
                                 "is set, but there is no warm-up",
@@ -199,6 +212,11 @@ class LRSchedule(LRScheduler):
         """The YAML path of the warm-up length as written (``warmup_epoch`` or
         ``warmup_steps``)."""
         return f"{self.path}.{self.keys_written.get('warmup_steps', 'warmup_steps')}"
+
+    def warmup(self, p: SimpleNamespace) -> tuple[int, float]:
+        """The warm-up's length in steps and its first learning rate (the keys
+        ``warmup_steps``/``warmup_epoch`` and ``warmup_start_lr``)."""
+        return p.warmup_steps, p.warmup_start_lr
 
     def peak(self, p: SimpleNamespace) -> float:
         """The learning rate the warm-up climbs to; by default the decay's value at its

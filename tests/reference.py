@@ -94,3 +94,48 @@ def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate
         cos = 0.5 * (1 + math.cos(2 * math.pi * num_periods * sc / D))
         return lr0 * ((alpha + lin + eps) * cos + beta)
     raise KeyError(name)
+
+
+# ----------------------------------------------------------------- modern-schedules.md
+
+
+def timm_cycle_lr(shape: str, s: int, *, lr0, first, mul=1.0, decay=1.0, limit=1, min_lr=0.0,
+                  k=1.0, power=0.5, lb=-7.0, ub=3.0) -> float:
+    """timm's cycle schedules at decay step ``s``: walk the cycles (lengths first,
+    first*mul, ...) instead of the closed-form logarithm."""
+    i, start, length = 0, 0.0, float(first)
+    while s >= start + length:
+        i, start, length = i + 1, start + length, length * mul
+    if i >= limit:
+        return min_lr
+    pos, peak = s - start, lr0 * decay ** i
+    if shape == "cosine":
+        return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * pos ** k / length ** k))
+    if shape == "poly":
+        return min_lr + (peak - min_lr) * (1 - pos ** k / length ** k) ** power
+    r = pos / length
+    return min_lr + 0.5 * (peak - min_lr) * (1 - math.tanh(lb * (1 - r) + ub * r))
+
+
+def wsd_lr(t: int, *, lr0, warmup, decay, total, kind="cosine", min_lr=0.0, start=None):
+    """transformers' warmup-stable-decay (its lambda times lr0, min_lr absolute)."""
+    start = min_lr if start is None else start
+    stable = total - warmup - decay
+    if t < warmup:
+        return start + (lr0 - start) * t / warmup
+    if t < warmup + stable:
+        return lr0
+    if t < total:
+        p = (t - warmup - stable) / decay
+        factor = {"linear": 1 - p, "cosine": 0.5 * (1 + math.cos(math.pi * p)),
+                  "1-sqrt": 1 - math.sqrt(p)}[kind]
+        return min_lr + (lr0 - min_lr) * factor
+    return min_lr
+
+
+def inverse_sqrt_lr(t: int, *, lr0, warmup, timescale=None) -> float:
+    """transformers' get_inverse_sqrt_schedule, times lr0."""
+    timescale = timescale or (warmup or 10000)
+    if t < warmup:
+        return lr0 * t / warmup
+    return lr0 / math.sqrt((t - warmup + timescale) / timescale)

@@ -290,7 +290,8 @@ def test_drop_lists_are_exactly_the_keys_paddleocrs_signatures_lack():
     import inspect
 
     from reference import standin_learning_rate
-    own = {"warmup_start_lr", "decay_ends_at_last_step", "honour", "boundaries",
+    own = {"warmup_start_lr", "decay_ends_at_last_step", "warmup_prefix", "by_epoch", "honour",
+           "boundaries",
            "learning_rate"}  # Piecewise's learning_rate has its own notice
     for name in ("Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
                  "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine"):

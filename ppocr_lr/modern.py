@@ -1,0 +1,189 @@
+"""The schedules people reach for today: timm's cycles, transformers' warmup-stable-decay
+and inverse square root, Paddle's Noam and cyclic schedules.  Exact semantics:
+``modern-schedules.md``.
+
+Notation: ``t`` = steps since the warm-up ended (the step count when there is none, or
+with ``warmup_prefix: false``), ``T`` = the run in steps, ``W`` = the warm-up,
+``lr0`` = ``learning_rate``.  Each takes the warm-up keys of
+:class:`~ppocr_lr.scheduler.LRSchedule`.
+"""
+
+from __future__ import annotations
+
+from . import functions as F
+from .errors import ConfigValueError
+from .params import (POSITIVE, RATE, REQUIRED, Choice, Epochs, Integer, Number, Param, Steps,
+                     duration)
+from .paddleocr import LEARNING_RATE
+from .registry import register_scheduler
+from .scheduler import LRSchedule
+
+MIN_LR = Param("min_lr", RATE, 0.0, "the floor")
+
+
+class _Cycles(LRSchedule):
+    """timm's cycle schedules over :class:`ppocr_lr.functions.TimmCycleCurve`; the
+    warm-up climbs to ``learning_rate``."""
+
+    shape = ""
+    params = (LEARNING_RATE,
+              duration("cycle", "length of the first cycle (default: the whole run)"),
+              Param("cycle_mul", Number(1.0, 1e6), 1.0, "each cycle is cycle_mul times longer"),
+              Param("cycle_decay", Number(0.0, 1.0, minimum_open=True), 1.0,
+                    "each cycle's peak is cycle_decay times the last"),
+              Param("cycle_limit", Integer(minimum=1), 1,
+                    "cycles run; afterwards the rate stays at min_lr"),
+              MIN_LR)
+
+    def peak(self, p):
+        return p.learning_rate
+
+    def decay(self, p, run_steps):
+        return F.TimmCycleCurve(self.shape, p.learning_rate, p.cycle_steps or run_steps,
+                                p.cycle_mul, p.cycle_decay, p.cycle_limit, p.min_lr,
+                                **self.shape_keys(p))
+
+    def shape_keys(self, p) -> dict:
+        return {"k_decay": p.k_decay}
+
+
+K_DECAY = Param("k_decay", Number(minimum=0.0, minimum_open=True, maximum=1e3), 1.0,
+                "the position within a cycle is (pos / len) ** k_decay")
+
+
+@register_scheduler("CosineCycles")
+class CosineCycles(_Cycles):
+    """timm's ``CosineLRScheduler``: ``min_lr + (peak_i - min_lr) * (1 + cos(pi r)) / 2``
+    with ``peak_i = lr0 * cycle_decay**i`` in cycle ``i``, ``r = (pos / len)**k_decay``;
+    ``min_lr`` from cycle ``cycle_limit`` on."""
+
+    shape = "cosine"
+    params = _Cycles.params + (K_DECAY,)
+
+
+@register_scheduler("PolyCycles")
+class PolyCycles(_Cycles):
+    """timm's ``PolyLRScheduler``: ``min_lr + (peak_i - min_lr) * (1 - r) ** power``."""
+
+    shape = "poly"
+    params = _Cycles.params + (K_DECAY, Param("power", POSITIVE, 0.5, "exponent of the decay"))
+
+    def shape_keys(self, p):
+        return {"k_decay": p.k_decay, "power": p.power}
+
+
+@register_scheduler("TanhCycles")
+class TanhCycles(_Cycles):
+    """timm's ``TanhLRScheduler``: ``min_lr + (peak_i - min_lr) * (1 - tanh(lb * (1 - r) +
+    ub * r)) / 2`` with ``r = pos / len``."""
+
+    shape = "tanh"
+    params = _Cycles.params + (Param("lb", Number(-1e3, 1e3), -7.0, "tanh's lower bound"),
+                               Param("ub", Number(-1e3, 1e3), 3.0, "tanh's upper bound"))
+
+    def shape_keys(self, p):
+        return {"lb": p.lb, "ub": p.ub}
+
+
+@register_scheduler("WarmupStableDecay")
+class WarmupStableDecay(LRSchedule):
+    """transformers' warmup-stable-decay: the warm-up (from ``min_lr`` unless
+    ``warmup_start_lr`` is written), ``lr0`` for ``S = T - W - D`` steps, then the decay
+    over ``D`` steps (``decay_steps``/``decay_epochs``, or ``decay_ratio`` of the run) to
+    ``min_lr`` at the last step: ``linear``, ``cosine`` or ``1-sqrt``.  Past the end:
+    ``min_lr``."""
+
+    params = (LEARNING_RATE,
+              duration("decay", "length of the decay (or decay_ratio)"),
+              Param("decay_ratio", Number(0.0, 1.0, minimum_open=True), None,
+                    "length of the decay as a fraction of the run"),
+              Param("decay_type", Choice(("cosine", "linear", "1-sqrt")), "cosine",
+                    "shape of the decay"),
+              MIN_LR)
+
+    def warmup(self, p):
+        start = p.warmup_start_lr if "warmup_start_lr" in self.keys_written else p.min_lr
+        return p.warmup_steps, start
+
+    def peak(self, p):
+        return p.learning_rate
+
+    def decay(self, p, run_steps):
+        total = self.run.total_steps
+        written = [k for k in ("decay_steps", "decay_ratio") if k in self.keys_written]
+        if len(written) != 1:
+            keys = [self.keys_written.get(k, k) for k in ("decay_steps", "decay_ratio")]
+            raise ConfigValueError(
+                f"{self.path}.{keys[0]}", f"{'both' if written else 'neither'} "
+                f"{self.path}.{keys[0]} and {self.path}.{keys[1]} "
+                f"{'are' if written else 'is'} set; expected exactly one (the decay's length)")
+        length = p.decay_steps if p.decay_steps is not None else round(p.decay_ratio * total)
+        offset = self.warmup_steps if self.config["warmup_prefix"] else 0
+        stable = total - offset - length
+        if length < 1 or stable < 0:
+            key = self.keys_written[written[0]]
+            raise ConfigValueError(
+                f"{self.path}.{key}", f"a decay of {length} steps after a warm-up of "
+                f"{offset} steps does not fit a run of {total} steps",
+                "Shorten the decay or the warm-up.")
+        return F.StableDecayCurve(p.learning_rate, p.min_lr, stable, length, p.decay_type)
+
+
+@register_scheduler("InverseSqrt")
+class InverseSqrt(LRSchedule):
+    """transformers' inverse square root: ``lr0 / sqrt((t + timescale) / timescale)``;
+    ``timescale`` defaults to the warm-up's length, or 10000 without one."""
+
+    params = (LEARNING_RATE,
+              Param("timescale", Number(minimum=1.0, maximum=1e15), None,
+                    "the rate is lr0 / sqrt(1 + t / timescale) (default: the warm-up's "
+                    "length, or 10000)"))
+
+    def decay(self, p, run_steps):
+        return F.InverseSqrtCurve(p.learning_rate,
+                                  p.timescale or (self.warmup_steps or 10000))
+
+
+@register_scheduler("Noam")
+class Noam(LRSchedule):
+    """Paddle's ``NoamDecay``: ``lr0 * d_model**-0.5 * min(t**-0.5, t * warmup_steps**-1.5)``;
+    its own ``warmup_steps`` is part of the formula, not a separate ramp."""
+
+    params = (Param("learning_rate", RATE, 1.0, "scale of the whole curve"),
+              Param("d_model", Number(minimum=1.0, maximum=1e12), REQUIRED,
+                    "the model's width"),
+              Param("warmup_steps", Steps(), REQUIRED, "steps of the rising part"))
+
+    def warmup(self, p):
+        return 0, 0.0  # the rise is the formula's own
+
+    def decay(self, p, run_steps):
+        return F.NoamCurve(p.learning_rate, p.d_model, p.warmup_steps)
+
+
+@register_scheduler("Cyclic")
+class Cyclic(LRSchedule):
+    """Paddle's ``CyclicLR``: from ``learning_rate`` up to ``max_lr`` over ``up`` steps and
+    down over ``down`` steps, again and again; ``triangular2`` halves the height every
+    cycle, ``exp_range`` scales it by ``exp_gamma**t``."""
+
+    params = (Param("learning_rate", RATE, REQUIRED, "the low end of the cycle"),
+              Param("max_lr", RATE, REQUIRED, "the high end of the cycle"),
+              Param("up_steps", Steps(), REQUIRED, "steps going up",
+                    aliases={"up_epochs": Epochs()}),
+              Param("down_steps", Steps(), None, "steps going down (default: as up)",
+                    aliases={"down_epochs": Epochs()}),
+              Param("mode", Choice(("triangular", "triangular2", "exp_range")), "triangular",
+                    "how the height changes"),
+              Param("exp_gamma", Number(0.0, 1.0, minimum_open=True), 1.0,
+                    "exp_range: the height is scaled by exp_gamma ** t"))
+
+    def peak(self, p):
+        return p.learning_rate
+
+    def decay(self, p, run_steps):
+        if p.max_lr < p.learning_rate:
+            raise ConfigValueError(f"{self.path}.max_lr", f"{p.max_lr:g} is below "
+                                   f"learning_rate ({p.learning_rate:g}), the low end")
+        return F.CyclicCurve(p.learning_rate, p.max_lr, p.up_steps, p.down_steps or p.up_steps,
+                             p.mode, p.exp_gamma)

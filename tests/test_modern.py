@@ -1,0 +1,159 @@
+"""The schedules of modern-schedules.md, every step of whole runs and past their end:
+against Paddle's built-ins where one exists (NoamDecay, CyclicLR) and against references
+written from the spec elsewhere (tests/reference.py); the shared warmup_prefix and
+by_epoch keys; the errors."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from paddle.optimizer import lr as L
+
+import ppocr_lr
+from conftest import assert_array_matches_steps, assert_rel
+from reference import inverse_sqrt_lr, run, timm_cycle_lr, wsd_lr
+
+EXTRA = 30
+
+
+def whole_run(block, epochs, spe, extra=EXTRA):
+    s = ppocr_lr.build_lr_scheduler(block, epochs, spe)
+    stepped = run(s, epochs * spe + extra)
+    assert_array_matches_steps(s.lr_array(np.arange(epochs * spe + extra + 1)), stepped)
+    return s, stepped
+
+
+@given(st.integers(1, 10), st.integers(1, 40), st.sampled_from([1.0, 0.5, 2.0]),
+       st.sampled_from([64, 512, 1000]), st.integers(1, 300))
+def test_noam_is_paddle_noam_decay(epochs, spe, lr0, d_model, warmup):
+    _, ours = whole_run({"name": "Noam", "learning_rate": lr0, "d_model": d_model,
+                         "warmup_steps": warmup}, epochs, spe)
+    theirs = run(L.NoamDecay(d_model, warmup, learning_rate=lr0), epochs * spe + EXTRA)
+    assert_rel(ours, theirs, 1e-12, "Noam")
+
+
+@given(st.integers(1, 10), st.integers(1, 40), st.integers(1, 30), st.integers(1, 30),
+       st.sampled_from(["triangular", "triangular2", "exp_range"]),
+       st.sampled_from([1.0, 0.999, 0.9]))
+def test_cyclic_is_paddle_cyclic_lr(epochs, spe, up, down, mode, gamma):
+    _, ours = whole_run({"name": "Cyclic", "learning_rate": 0.001, "max_lr": 0.01,
+                         "up_steps": up, "down_steps": down, "mode": mode,
+                         "exp_gamma": gamma}, epochs, spe)
+    theirs = run(L.CyclicLR(0.001, 0.01, up, down, mode=mode, exp_gamma=gamma),
+                 epochs * spe + EXTRA)
+    assert_rel(ours, theirs, 1e-9, "Cyclic")
+
+
+@given(st.sampled_from(["cosine", "poly", "tanh"]), st.integers(3, 30), st.integers(1, 20),
+       st.sampled_from([1.0, 2.0, 3.0]), st.sampled_from([1.0, 0.5]), st.integers(1, 4),
+       st.sampled_from([0.0, 1e-5]), st.sampled_from([1.0, 2.0]), st.integers(0, 15),
+       st.booleans())
+def test_cycles_are_timms(shape, epochs, spe, mul, decay, limit, min_lr, k, warmup, prefix):
+    name = {"cosine": "CosineCycles", "poly": "PolyCycles", "tanh": "TanhCycles"}[shape]
+    total, first = epochs * spe, max(epochs * spe // 3, 1)
+    block = {"name": name, "learning_rate": 0.01, "cycle_steps": first, "cycle_mul": mul,
+             "cycle_decay": decay, "cycle_limit": limit, "min_lr": min_lr,
+             "warmup_steps": warmup, "warmup_prefix": prefix}
+    if shape != "tanh":
+        block["k_decay"] = k
+    if not warmup:
+        del block["warmup_prefix"]
+    _, ours = whole_run(block, epochs, spe)
+    keys = dict(lr0=0.01, first=first, mul=mul, decay=decay, limit=limit, min_lr=min_lr,
+                k=k if shape != "tanh" else 1.0)
+    expected = [0.01 * t / warmup if t < warmup else
+                timm_cycle_lr(shape, t - warmup if prefix else t, **keys)
+                for t in range(total + EXTRA + 1)]
+    assert_rel(ours, expected, 1e-9, name)
+
+
+def test_a_cycle_starts_exactly_where_the_logarithm_slips():
+    """Step 847 for a first cycle of 7 and cycle_mul 3 starts a cycle (the closed-form
+    logarithm lands a hair below 4 there)."""
+    s = ppocr_lr.build_lr_scheduler({"name": "CosineCycles", "learning_rate": 0.1,
+                                     "cycle_steps": 7, "cycle_mul": 3, "cycle_limit": 10},
+                                    1000, 1)
+    assert s.lr_at(847) == 0.1 and s.lr_at(846) < 1e-4
+
+
+@given(st.integers(5, 30), st.integers(2, 30), st.integers(0, 20),
+       st.sampled_from(["cosine", "linear", "1-sqrt"]), st.sampled_from([0.0, 1e-5]),
+       st.sampled_from([None, 1e-4]), st.booleans())
+def test_warmup_stable_decay_is_transformers(epochs, spe, warmup, kind, min_lr, start, ratio):
+    total = epochs * spe
+    block = {"name": "WarmupStableDecay", "learning_rate": 0.01, "decay_type": kind,
+             "min_lr": min_lr, "warmup_steps": warmup}
+    if start is not None:
+        block["warmup_start_lr"] = start
+    if ratio:
+        block["decay_ratio"] = 0.25
+        decay = round(0.25 * total)
+    else:
+        decay = max((total - warmup) // 3, 1)
+        block["decay_steps"] = decay
+    if decay < 1 or total - warmup - decay < 0:
+        with pytest.raises(ppocr_lr.ConfigValueError, match="does not fit a run"):
+            ppocr_lr.build_lr_scheduler(block, epochs, spe)
+        return
+    _, ours = whole_run(block, epochs, spe)
+    expected = [wsd_lr(t, lr0=0.01, warmup=warmup, decay=decay, total=total, kind=kind,
+                       min_lr=min_lr, start=start) for t in range(total + EXTRA + 1)]
+    assert_rel(ours, expected, 1e-9, kind)
+    assert ours[total] == pytest.approx(min_lr, abs=1e-15)  # ends on the last step
+
+
+@pytest.mark.parametrize("block, says", [
+    ({"decay_steps": 10, "decay_ratio": 0.1}, "both Optimizer.lr.decay_steps and "
+                                             "Optimizer.lr.decay_ratio are set"),
+    ({}, "neither Optimizer.lr.decay_steps and Optimizer.lr.decay_ratio is set"),
+    ({"decay_steps": 95, "warmup_steps": 10}, "a decay of 95 steps after a warm-up of 10 "
+                                              "steps does not fit a run of 100 steps"),
+])
+def test_warmup_stable_decay_errors_name_the_keys(block, says):
+    with pytest.raises(ppocr_lr.ConfigValueError, match=says):
+        ppocr_lr.build_lr_scheduler({"name": "WarmupStableDecay", "learning_rate": 0.01,
+                                     **block}, 10, 10)
+
+
+@given(st.integers(1, 20), st.integers(1, 30), st.integers(0, 40),
+       st.sampled_from([None, 7.0, 500.0]))
+def test_inverse_sqrt_is_transformers(epochs, spe, warmup, timescale):
+    block = {"name": "InverseSqrt", "learning_rate": 0.01, "warmup_steps": warmup}
+    if timescale:
+        block["timescale"] = timescale
+    _, ours = whole_run(block, epochs, spe)
+    expected = [inverse_sqrt_lr(t, lr0=0.01, warmup=warmup, timescale=timescale)
+                for t in range(epochs * spe + EXTRA + 1)]
+    assert_rel(ours, expected, 1e-12, "InverseSqrt")
+
+
+def test_overlapping_warmup_replaces_the_first_steps_of_the_decay():
+    s = ppocr_lr.build_lr_scheduler({"name": "CosineDecay", "learning_rate": 0.1,
+                                     "warmup_steps": 10, "warmup_prefix": False}, 10, 10)
+    assert s.lr_at(0) == 0.0 and s.lr_at(5) == pytest.approx(0.05, rel=1e-15)
+    # at t = W the decay's own value at step 10 of its 100 (hand-computed), not its peak
+    assert s.lr_at(10) == pytest.approx(0.05 * (1 + math.cos(math.pi * 0.1)), rel=1e-14)
+    assert s.lr_at(100) == pytest.approx(0.0, abs=1e-18)  # the decay ends on the last step
+    with pytest.raises(ppocr_lr.ConfigValueError, match="warmup_prefix: false together with"):
+        ppocr_lr.build_lr_scheduler({"name": "CosineDecay", "learning_rate": 0.1,
+                                     "warmup_steps": 10, "warmup_prefix": False,
+                                     "decay_ends_at_last_step": True}, 10, 10)
+
+
+@given(st.integers(2, 12), st.integers(1, 20), st.integers(0, 30))
+def test_by_epoch_moves_the_decay_once_an_epoch(epochs, spe, warmup):
+    s, ours = whole_run({"name": "CosineDecay", "learning_rate": 0.1, "warmup_steps": warmup,
+                         "by_epoch": True}, epochs, spe)
+    total = epochs * spe
+    expected = [0.1 * t / warmup if t < warmup else
+                0.05 * (1 + math.cos(math.pi * min(spe * ((t - warmup) // spe), total) / total))
+                for t in range(total + EXTRA + 1)]
+    assert_rel(ours, expected, 1e-12, "by_epoch")
+
+
+def test_new_names_are_in_the_registry_and_public():
+    for name in ("WarmupStableDecay", "CosineCycles", "PolyCycles", "TanhCycles",
+                 "InverseSqrt", "Noam", "Cyclic"):
+        assert name in ppocr_lr.available_schedulers() and hasattr(ppocr_lr, name)
