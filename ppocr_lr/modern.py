@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (POSITIVE, RATE, REQUIRED, Choice, Epochs, Integer, Number, Param, Steps,
-                     duration)
+from .params import (POSITIVE, RATE, REQUIRED, Blocks, Choice, EpochBoundaries, Epochs,
+                     Integer, Number, Param, StepBoundaries, Steps, duration)
 from .paddleocr import LEARNING_RATE
-from .registry import register_scheduler
+from .registry import register_scheduler, scheduler_class
 from .scheduler import LRSchedule
 
 MIN_LR = Param("min_lr", RATE, 0.0, "the floor")
@@ -187,3 +187,39 @@ class Cyclic(LRSchedule):
                                    f"learning_rate ({p.learning_rate:g}), the low end")
         return F.CyclicCurve(p.learning_rate, p.max_lr, p.up_steps, p.down_steps or p.up_steps,
                              p.mode, p.exp_gamma)
+
+
+@register_scheduler("Sequential")
+class Sequential(LRSchedule):
+    """Phases one after another (optax's ``join_schedules``, torch's ``SequentialLR``):
+    phase ``j`` runs on its own clock from its boundary, ``lr(t) = phase_j(t - b_j)``; a
+    duration a phase leaves out is its span (the last one's ends with the run).  A phase is
+    any block, with its own keys and warm-up; problems inside it name their path
+    (``Optimizer.lr.phases[1].learning_rate``)."""
+
+    params = (Param("phases", Blocks(), REQUIRED, "lr blocks, one after another"),
+              Param("boundaries", StepBoundaries(), REQUIRED,
+                    "where each phase after the first starts, one fewer than phases",
+                    aliases={"boundary_epochs": EpochBoundaries()}))
+
+    def decay(self, p, run_steps):
+        key = self.keys_written["boundaries"]
+        bounds = list(p.boundaries)
+        if len(bounds) != len(p.phases) - 1:
+            raise ConfigValueError(
+                f"{self.path}.{key}", f"{len(bounds)} boundaries for {len(p.phases)} phases; "
+                f"expected {len(p.phases) - 1}")
+        if bounds and bounds[-1] >= run_steps:
+            raise ConfigValueError(
+                f"{self.path}.{key}", f"the last boundary (step {bounds[-1]}) leaves no step "
+                f"for the last phase in a run of {run_steps} steps")
+        edges = [0, *bounds, run_steps]
+        parts = []
+        for j, block in enumerate(p.phases):
+            path = f"{self.path}.phases[{j}]"
+            block = dict(block)
+            cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
+            phase = cls.from_block(block, self.run.span(edges[j + 1] - edges[j]), path=path,
+                                   strict=self.strict)
+            parts.append(phase.schedule)
+        return F.Switch(bounds, parts, offsets=[0, *bounds])

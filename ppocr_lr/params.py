@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from .errors import ConfigTypeError, ConfigValueError, did_you_mean
+from .errors import ConfigTypeError, ConfigValueError, did_you_mean, shown
 from .messages import notice, strict_from_env
 
 REQUIRED = object()  # default of a key that must be written
@@ -38,10 +38,15 @@ class RunLength:
 
     epochs: int
     step_each_epoch: int
+    steps: int | None = None  # a span that is not whole epochs (a phase of Sequential)
 
     @property
     def total_steps(self) -> int:
-        return self.epochs * self.step_each_epoch
+        return self.steps if self.steps is not None else self.epochs * self.step_each_epoch
+
+    def span(self, steps: int) -> "RunLength":
+        """A run of ``steps`` steps at the same steps per epoch."""
+        return RunLength(max(1, -(-steps // self.step_each_epoch)), self.step_each_epoch, steps)
 
     @classmethod
     def checked(cls, epochs: Any, step_each_epoch: Any) -> "RunLength":
@@ -247,6 +252,23 @@ class Words(Kind):
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return [w for v in value for w in v.split()]
         raise ConfigTypeError(path, f"got {value!r}; expected {self.describe()}")
+
+
+@dataclass(frozen=True)
+class Blocks(Kind):
+    """A non-empty list of blocks (mappings), e.g. the phases of a Sequential schedule."""
+
+    def describe(self) -> str:
+        return "a non-empty list of blocks such as {name: Cosine, learning_rate: 0.001}"
+
+    def parse(self, value, path, run=None):
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigTypeError(path, f"got {shown(value)}; expected {self.describe()}")
+        for i, block in enumerate(value):
+            if not isinstance(block, Mapping):
+                raise ConfigTypeError(f"{path}[{i}]", f"got {shown(block)}; expected a block "
+                                      "such as {name: Cosine, learning_rate: 0.001}")
+        return [dict(block) for block in value]
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,51 @@ def test_new_names_are_in_the_registry_and_public():
     for name in ("WarmupStableDecay", "CosineCycles", "PolyCycles", "TanhCycles",
                  "InverseSqrt", "Noam", "Cyclic"):
         assert name in ppocr_lr.available_schedulers() and hasattr(ppocr_lr, name)
+
+
+@given(st.integers(5, 30), st.integers(1, 20), st.integers(1, 4))
+def test_sequential_joins_phases_on_their_own_clocks(epochs, spe, first):
+    total = epochs * spe
+    b1, b2 = first * spe, first * spe + max((total - first * spe) // 2, 1)
+    if b2 >= total:
+        return
+    block = {"name": "Sequential", "boundaries": [b1, b2], "phases": [
+        {"name": "Linear", "learning_rate": 0.0, "end_lr": 0.01},
+        {"name": "Const", "learning_rate": 0.01},
+        {"name": "Cosine", "learning_rate": 0.01, "warmup_steps": 2, "honour": ["warmup_steps"]}]}
+    _, ours = whole_run(block, epochs, spe)
+
+    def expected(t):
+        if t < b1:  # Linear over its span: from 0 up to 0.01
+            return (0.0 - 0.01) * (1 - min(t, b1) / b1) + 0.01
+        if t < b2:
+            return 0.01
+        s, span = t - b2, total - b2  # the cosine's own clock, its T is its span
+        if s < 2:
+            return 0.01 * s / 2
+        return 0.005 * (1 + math.cos(math.pi * (s - 2) / span))
+    assert_rel(ours, [expected(t) for t in range(total + EXTRA + 1)], 1e-12, "Sequential")
+
+
+@pytest.mark.parametrize("block, says", [
+    ({"boundaries": [5, 8], "phases": [{"learning_rate": 0.1}] * 2},
+     "Optimizer.lr.boundaries: 2 boundaries for 2 phases; expected 1"),
+    ({"boundaries": [100], "phases": [{"learning_rate": 0.1}] * 2}, "leaves no step"),
+    ({"boundary_epochs": [2], "phases": [{"learning_rate": 0.1}, {"name": "Cosin"}]},
+     "Optimizer.lr.phases[1].name: unknown schedule 'Cosin' (did you mean 'Cosine'?)"),
+    ({"boundaries": [5], "phases": [{"learning_rate": 0.1}, {"name": "Cosine"}]},
+     "Optimizer.lr.phases[1].learning_rate: missing"),
+    ({"boundaries": [5], "phases": [{"learning_rate": 0.1}, 3]},
+     "Optimizer.lr.phases[1]: got 3; expected a block"),
+])
+def test_sequential_errors_name_the_phase(block, says):
+    with pytest.raises((ppocr_lr.ConfigValueError, ppocr_lr.ConfigTypeError)) as err:
+        ppocr_lr.build_lr_scheduler({"name": "Sequential", **block}, 10, 10)
+    assert says in str(err.value)
+
+
+def test_a_notice_inside_a_phase_names_its_path():
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.lr\.phases\[0\]\.warmup_epochs: "
+                      "unknown key"):
+        ppocr_lr.build_lr_scheduler({"name": "Sequential", "boundaries": [5], "phases": [
+            {"learning_rate": 0.1, "warmup_epochs": 1}, {"learning_rate": 0.01}]}, 10, 10)

@@ -67,6 +67,30 @@ GALLERY = {
         ("decay_ends_at_last_step: true",
          {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 20,
           "decay_ends_at_last_step": True})]),
+    "cycles": ("timm's cycles: cycle_mul 2, cycle_decay 0.5, and k_decay", False, [
+        ("CosineCycles, k_decay 1", {"name": "CosineCycles", "learning_rate": 0.1,
+                                     "cycle_epochs": 15, "cycle_mul": 2, "cycle_decay": 0.5,
+                                     "cycle_limit": 3}),
+        ("CosineCycles, k_decay 2", {"name": "CosineCycles", "learning_rate": 0.1,
+                                     "cycle_epochs": 15, "cycle_mul": 2, "cycle_decay": 0.5,
+                                     "cycle_limit": 3, "k_decay": 2}),
+        ("PolyCycles, power 2", {"name": "PolyCycles", "learning_rate": 0.1, "cycle_epochs": 25,
+                                 "cycle_limit": 4, "power": 2.0}),
+        ("TanhCycles, overlapping warm-up", {"name": "TanhCycles", "learning_rate": 0.1,
+                                             "warmup_epoch": 5, "warmup_prefix": False})]),
+    "wsd": ("Warmup-stable-decay: the three decay types", False, [
+        (kind, {"name": "WarmupStableDecay", "learning_rate": 0.1, "warmup_epoch": 5,
+                "decay_ratio": 0.3, "decay_type": kind})
+        for kind in ("cosine", "linear", "1-sqrt")]),
+    "sequential": ("Sequential: linear ramp, constant, cosine with its own warm-up", False, [
+        ("Sequential", {"name": "Sequential", "boundary_epochs": [10, 40], "phases": [
+            {"name": "Linear", "learning_rate": 0.0, "end_lr": 0.1},
+            {"name": "Const", "learning_rate": 0.1},
+            {"name": "Cosine", "learning_rate": 0.05, "warmup_epoch": 5}]})]),
+    "cyclic": ("Cyclic: triangular, triangular2, exp_range", False, [
+        (mode, {"name": "Cyclic", "learning_rate": 0.01, "max_lr": 0.1, "up_epochs": 10,
+                "mode": mode, "exp_gamma": 0.9997})
+        for mode in ("triangular", "triangular2", "exp_range")]),
 }
 
 
