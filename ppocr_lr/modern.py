@@ -110,7 +110,7 @@ class WarmupStableDecay(LRSchedule):
 
     def decay(self, p, run_steps):
         total = self.run.total_steps
-        written = [k for k in ("decay_steps", "decay_ratio") if k in self.keys_written]
+        written = [k for k in ("decay_steps", "decay_ratio") if getattr(p, k) is not None]
         if len(written) != 1:
             keys = [self.keys_written.get(k, k) for k in ("decay_steps", "decay_ratio")]
             raise ConfigValueError(
@@ -209,11 +209,12 @@ class Sequential(LRSchedule):
             raise ConfigValueError(
                 f"{self.path}.{key}", f"{len(bounds)} boundaries for {len(p.phases)} phases; "
                 f"expected {len(p.phases) - 1}")
-        if bounds and bounds[-1] >= run_steps:
-            raise ConfigValueError(
-                f"{self.path}.{key}", f"the last boundary (step {bounds[-1]}) leaves no step "
-                f"for the last phase in a run of {run_steps} steps")
-        edges = [0, *bounds, run_steps]
+        for j, bound in enumerate(bounds):
+            if bound >= run_steps:
+                self.notice(f"{self.path}.{key}[{j}]", f"phases[{j + 1}] starts at step {bound}, "
+                            f"at or after the end of the run ({run_steps} steps)",
+                            outcome="it never runs")
+        edges = [0, *bounds, max(run_steps, bounds[-1] + 1 if bounds else 1)]
         parts = []
         for j, block in enumerate(p.phases):
             path = f"{self.path}.phases[{j}]"

@@ -40,6 +40,13 @@ def assert_array_matches_steps(array, stepped, what=""):
                              f"{array[i]!r} (array) vs {stepped[i]!r} (stepped)")
 
 
+# Hostile YAML: nesting deeper than any parser should follow, and an "alias bomb" (nine
+# levels of nine aliases each: 9**9 values once expanded, from a few lines).
+DEEP_YAML = "a: " + "[" * 3000 + "]" * 3000
+ALIAS_BOMB_YAML = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+
+
 @pytest.fixture
 def quiet():
     """Silence ConfigWarnings a test provokes on purpose."""

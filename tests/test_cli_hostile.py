@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ALIAS_BOMB_YAML, DEEP_YAML
 from ppocr_lr import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,10 +48,8 @@ LR = "{name: Cosine, learning_rate: 0.001}"
 
 
 @pytest.mark.parametrize("text, says", [
-    ("a: " + "[" * 3000 + "]" * 3000, "nests too deeply"),
-    ("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n"
-        for i in range(8)), "expands to more than 1,000,000 values"),
+    (DEEP_YAML, "nests too deeply"),
+    (ALIAS_BOMB_YAML, "expands to more than 1,000,000 values"),
     ("Global: 5\nOptimizer: {lr: {learning_rate: 0.1}}\n", "Global: got 5; expected a block"),
     ("Global: {epoch_num: 3}\nOptimizer: 5\n", "Optimizer: got 5; expected a block"),
     ("Global: {epoch_num: 3}\nOptimizer: {lr: 7}\n", "Optimizer.lr"),

@@ -186,7 +186,6 @@ def test_sequential_joins_phases_on_their_own_clocks(epochs, spe, first):
 @pytest.mark.parametrize("block, says", [
     ({"boundaries": [5, 8], "phases": [{"learning_rate": 0.1}] * 2},
      "Optimizer.lr.boundaries: 2 boundaries for 2 phases; expected 1"),
-    ({"boundaries": [100], "phases": [{"learning_rate": 0.1}] * 2}, "leaves no step"),
     ({"boundary_epochs": [2], "phases": [{"learning_rate": 0.1}, {"name": "Cosin"}]},
      "Optimizer.lr.phases[1].name: unknown schedule 'Cosin' (did you mean 'Cosine'?)"),
     ({"boundaries": [5], "phases": [{"learning_rate": 0.1}, {"name": "Cosine"}]},
@@ -205,3 +204,14 @@ def test_a_notice_inside_a_phase_names_its_path():
                       "unknown key"):
         ppocr_lr.build_lr_scheduler({"name": "Sequential", "boundaries": [5], "phases": [
             {"learning_rate": 0.1, "warmup_epochs": 1}, {"learning_rate": 0.01}]}, 10, 10)
+
+
+def test_a_phase_after_the_end_of_the_run_is_a_notice():
+    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.lr\.boundaries\[0\]: phases\[1\] "
+                      r"starts at step 150, at or after the end of the run \(100 steps\); it "
+                      "never runs"):
+        s = ppocr_lr.build_lr_scheduler({"name": "Sequential", "boundaries": [150], "phases": [
+            {"name": "Cosine", "learning_rate": 0.1}, {"learning_rate": 0.01}]}, 10, 10)
+    # phase 0 spans up to its boundary (150 steps): at step 100 the cosine is not done
+    assert s.lr_at(100) == pytest.approx(0.05 * (1 + math.cos(math.pi * 100 / 150)), rel=1e-14)
+    assert s.lr_at(150) == 0.01
