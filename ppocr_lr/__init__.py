@@ -36,7 +36,7 @@ from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime,  # 
 from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
 from .messages import STRICT_ENV
 from .modern import (CosineCycles, Cyclic, InverseSqrt, Noam, PolyCycles,  # noqa: E402
-                     Sequential, TanhCycles, WarmupStableDecay)
+                     ReduceOnPlateau, Sequential, TanhCycles, WarmupStableDecay)
 from .optimizer import build_optimizer
 from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear,
                         LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
@@ -55,5 +55,5 @@ __all__ = [
     "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
     "CosineRestarts", "LinearCosine", "NoisyLinearCosine",
     "WarmupStableDecay", "CosineCycles", "PolyCycles", "TanhCycles", "InverseSqrt", "Noam",
-    "Cyclic", "Sequential",
+    "Cyclic", "Sequential", "ReduceOnPlateau",
 ]

@@ -224,3 +224,129 @@ class Sequential(LRSchedule):
                                    strict=self.strict)
             parts.append(phase.schedule)
         return F.Switch(bounds, parts, offsets=[0, *bounds])
+
+
+@register_scheduler("ReduceOnPlateau")
+class ReduceOnPlateau(LRSchedule):
+    """Paddle's ``ReduceOnPlateau`` after the warm-up: the rate stays where it is until the
+    reported metric stops improving.  ``step()`` is one training iteration (it drives the
+    warm-up, as for every schedule); ``step(metric)`` or ``report(metric)`` reports one
+    evaluation.  A report improves when it beats the best by ``threshold`` (``rel``:
+    ``best * (1 -/+ threshold)``, ``abs``: ``best -/+ threshold``); after more than
+    ``patience`` reports without improvement, outside ``cooldown``, the rate becomes
+    ``max(rate * factor, min_lr)`` when that changes it by more than ``epsilon``.  Reports
+    during the warm-up are not counted.  ``lr_at`` and previews give the rate as it is
+    now (a fresh schedule: no reduction)."""
+
+    params = (LEARNING_RATE,
+              Param("mode", Choice(("min", "max")), "min",
+                    "min: lower is better (a loss); max: higher is better (an accuracy)"),
+              Param("factor", Number(0.0, 1.0, minimum_open=True, maximum_open=True), 0.1,
+                    "the rate is multiplied by factor at a plateau"),
+              Param("patience", Integer(minimum=0), 10, "reports without improvement allowed"),
+              Param("threshold", Number(minimum=0.0, maximum=1e10), 1e-4,
+                    "the least change that counts as an improvement"),
+              Param("threshold_mode", Choice(("rel", "abs")), "rel",
+                    "threshold relative to the best, or absolute"),
+              Param("cooldown", Integer(minimum=0), 0, "reports ignored after a reduction"),
+              MIN_LR,
+              Param("epsilon", Number(minimum=0.0), 1e-8,
+                    "a reduction smaller than this is not made"))
+
+    def peak(self, p):
+        return p.learning_rate
+
+    def decay(self, p, run_steps):
+        self.level = F.Constant(p.learning_rate)  # the rate now; reports move it
+        self.plateau = {"best": None, "bad": 0, "cooldown": 0}
+        return self.level
+
+    def step(self, metrics=None, epoch=None):
+        """``step()``: one training iteration; ``step(metric)``: one evaluation (as Paddle's
+        ``ReduceOnPlateau.step``)."""
+        if metrics is None:
+            super().step(epoch)
+        else:
+            self.report(metrics)
+
+    def report(self, metric) -> None:
+        """Report one evaluation of the monitored metric."""
+        value = _metric_value(metric)
+        if self.last_epoch < self.warmup_steps:
+            return
+        state, c = self.plateau, self.config
+        if state["cooldown"] > 0:
+            state["cooldown"] -= 1
+            return
+        if state["best"] is None or self._better(value, state["best"]):
+            state["best"], state["bad"] = value, 0
+        else:
+            state["bad"] += 1
+        if state["bad"] > c["patience"]:
+            state["cooldown"], state["bad"] = c["cooldown"], 0
+            rate = self.level.value
+            lowered = max(rate * c["factor"], c["min_lr"])
+            if rate - lowered > c["epsilon"]:
+                self.level.value = lowered
+                self.last_lr = self._lr(self.last_epoch)
+
+    def _better(self, value: float, best: float) -> bool:
+        c = self.config
+        margin = best * c["threshold"] if c["threshold_mode"] == "rel" else c["threshold"]
+        return value < best - margin if c["mode"] == "min" else value > best + margin
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        state["plateau"] = dict(self.plateau, rate=self.level.value)
+        return state
+
+    def set_state_dict(self, state_dict) -> None:
+        saved = state_dict.get("plateau") if isinstance(state_dict, dict) else None
+        restored = None
+        if saved is not None:  # checked whole before anything changes
+            restored = _plateau_state(saved)
+        level = self.level.value
+        if restored is not None:
+            self.level.value = restored.pop("rate")
+        try:
+            super().set_state_dict(state_dict)
+        except Exception:
+            self.level.value = level
+            raise
+        if restored is not None:
+            self.plateau = restored
+
+    set_dict = set_state_dict
+
+
+def _metric_value(metric) -> float:
+    """A reported metric as a float: a number, a numpy scalar, or a one-element array or
+    tensor."""
+    try:
+        import numpy as np
+        array = np.asarray(metric.numpy() if hasattr(metric, "numpy") else metric,
+                           dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"a reported metric must be a number, got {metric!r}") from None
+    if array.size != 1 or isinstance(metric, bool):
+        raise TypeError(f"a reported metric must be one number, got {metric!r}")
+    value = float(array.reshape(()))
+    if value != value:
+        raise ValueError("the reported metric is NaN")
+    return value
+
+
+def _plateau_state(saved) -> dict:
+    """A saved plateau state, checked: best (a number or None), bad and cooldown (whole
+    numbers >= 0), rate (a learning rate)."""
+    import math
+    if not isinstance(saved, dict):
+        raise ValueError(f"not a plateau state: {saved!r}")
+    best, bad, cooldown, rate = (saved.get(k) for k in ("best", "bad", "cooldown", "rate"))
+    whole = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (bad, cooldown))
+    number = isinstance(rate, (int, float)) and not isinstance(rate, bool) and \
+        0.0 <= rate < math.inf
+    if not whole or not number or not (best is None or isinstance(best, (int, float))):
+        raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
+    return {"best": None if best is None else float(best), "bad": bad, "cooldown": cooldown,
+            "rate": float(rate)}

@@ -44,8 +44,15 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
         messages.info(f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
                       f"builds the optimizer and learning-rate schedule in place of "
                       f"{TARGET}.build_optimizer")
-    return build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
-                           model=model)
+    optimizer, lr = build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
+                                    model=model)
+    if hasattr(lr, "report"):  # PaddleOCR's trainer calls lr.step() and nothing else
+        messages.notice("Optimizer.lr.name", f"{lr.name} needs evaluations reported to it, "
+                        "and PaddleOCR's trainer reports none",
+                        "Use it with a trainer that reports (tools/train.py of ppocr-lr does)",
+                        outcome="the rate will never be reduced (only the warm-up applies)",
+                        strict=lr.strict)
+    return optimizer, lr
 
 
 def install(root: str) -> None:

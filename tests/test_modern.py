@@ -215,3 +215,65 @@ def test_a_phase_after_the_end_of_the_run_is_a_notice():
     # phase 0 spans up to its boundary (150 steps): at step 100 the cosine is not done
     assert s.lr_at(100) == pytest.approx(0.05 * (1 + math.cos(math.pi * 100 / 150)), rel=1e-14)
     assert s.lr_at(150) == 0.01
+
+
+@given(st.lists(st.sampled_from([1.0, 0.9, 0.95, 1.1, 0.8, 0.5, 2.0]), min_size=1,
+                max_size=60),
+       st.sampled_from(["min", "max"]), st.sampled_from(["rel", "abs"]), st.integers(0, 3),
+       st.integers(0, 2), st.sampled_from([0.5, 0.1]), st.sampled_from([0.0, 0.003]))
+def test_reduce_on_plateau_is_paddles(reports, mode, threshold_mode, patience, cooldown,
+                                      factor, min_lr):
+    keys = dict(mode=mode, threshold_mode=threshold_mode, patience=patience,
+                cooldown=cooldown, factor=factor, min_lr=min_lr, threshold=0.01)
+    ours = ppocr_lr.build_lr_scheduler({"name": "ReduceOnPlateau", "learning_rate": 0.1, **keys},
+                                       10, 10)
+    theirs = L.ReduceOnPlateau(0.1, **keys)
+    for value in reports:
+        ours.step(value)  # Paddle's spelling: step(metric)
+        theirs.step(value)
+        assert ours.last_lr == theirs.last_lr
+        assert ours.lr_at(ours.last_epoch) == ours.last_lr
+
+
+def test_reduce_on_plateau_ignores_reports_during_the_warmup_and_resumes_exactly(tmp_path):
+    import json
+    import subprocess
+    import sys
+    block = {"name": "ReduceOnPlateau", "learning_rate": 0.1, "patience": 0, "factor": 0.5,
+             "warmup_steps": 3}
+    s = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    s.report(1.0)  # during the warm-up: not counted
+    assert s.plateau == {"best": None, "bad": 0, "cooldown": 0}
+    for _ in range(5):
+        s.step()
+    s.report(1.0)
+    s.report(2.0)  # worse: halved
+    assert s.last_lr == 0.05 and s.lr_at(40) == 0.05
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(s.state_dict()))
+    child = ("import json, sys, ppocr_lr\n"
+             f"s = ppocr_lr.build_lr_scheduler({block!r}, 10, 10)\n"
+             "s.set_state_dict(json.load(open(sys.argv[1])))\n"
+             "s.step(); s.report(3.0); s.step()\n"
+             "print(json.dumps([s.last_epoch, s.last_lr, s.plateau]))")
+    out = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True,
+                         text=True, timeout=120)
+    s.step()
+    s.report(3.0)
+    s.step()
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [s.last_epoch, s.last_lr,
+                                                               s.plateau], out.stderr
+    with pytest.raises(ValueError, match="not a plateau state"):
+        s.set_state_dict(dict(s.state_dict(), plateau={"best": 1.0, "bad": -1}))
+    assert s.last_lr == 0.025  # unchanged by the failed load
+
+
+@pytest.mark.parametrize("bad", [None, "x", [1.0, 2.0], float("nan"), True])
+def test_a_bad_metric_report_is_a_clear_error(bad):
+    s = ppocr_lr.build_lr_scheduler({"name": "ReduceOnPlateau", "learning_rate": 0.1}, 10, 10)
+    if bad is None:
+        s.step(bad)  # no metric: an ordinary iteration
+        assert s.last_epoch == 1
+        return
+    with pytest.raises((TypeError, ValueError), match="metric"):
+        s.report(bad)

@@ -177,3 +177,11 @@ def test_two_processes_under_paddles_launcher(tmp_path):
     assert rank0.count(notice) == 1 and rank0.count(SWAP_LINE) == 1
     assert notice not in rank1 and SWAP_LINE not in rank1 and "Warning" not in rank1
     assert log(out).count(notice) == 1 and log(out).count(SWAP_LINE) == 1
+
+
+def test_a_plateau_schedule_in_paddleocrs_trainer_says_it_will_never_reduce(tmp_path):
+    result = ok(train(tmp_path, "Optimizer.lr={name: ReduceOnPlateau, learning_rate: 0.01}"))
+    line = ("ppocr.ppocr_lr WARNING: Optimizer.lr.name: ReduceOnPlateau needs evaluations "
+            "reported to it, and PaddleOCR's trainer reports none; the rate will never be "
+            "reduced (only the warm-up applies)")
+    assert result.stdout.count(line) == 1 and line in log(tmp_path)

@@ -33,7 +33,7 @@ def test_there_is_an_example_for_every_name():
     names = {load(p).get("name", "Const") for p in CONFIGS}
     builtin = {n for n in ppocr_lr.available_schedulers()
                if scheduler_class(n).__module__.startswith("ppocr_lr.")}
-    assert names == builtin and len(builtin) == 27
+    assert names == builtin and len(builtin) == 28
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=os.path.basename)

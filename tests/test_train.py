@@ -353,3 +353,21 @@ def test_hostile_yaml_is_one_line(tmp_path, capsys, text, says):
 ])
 def test_bad_overrides_are_one_line(tmp_path, capsys, overrides, says):
     assert says in bad_run(tmp_path, capsys, tiny(tmp_path / "o"), overrides)
+
+
+def test_the_trainer_reports_the_metric_to_a_plateau_schedule(tmp_path, capsys):
+    out = tmp_path / "plateau"
+    config = tiny(out, Global__epoch_num=4, Global__eval_batch_step=[0, 2])
+    config["Optimizer"]["lr"] = {"name": "ReduceOnPlateau", "learning_rate": 0.005,
+                                 "patience": 0, "factor": 0.5, "threshold": 10.0,
+                                 "threshold_mode": "abs"}  # no report ever improves
+    assert program.main(["-c", write_config(config, tmp_path / "p.yml")]) == 0
+    steps = [r for r in metrics(out) if r["kind"] == "step"]
+    evals = [r["global_step"] for r in metrics(out) if r["kind"] == "eval"]
+    # the first report sets the best; each later one halves the rate from the next step on
+    rate = {s["global_step"]: s["lr"] for s in steps}
+    assert rate[evals[1]] == 0.005 and rate[evals[1] + 1] == 0.0025
+    assert rate[evals[2]] == 0.0025 and rate[evals[2] + 1] == 0.00125
+    assert "acc stopped improving: the learning rate is now 0.0025" in (out / "train.log").read_text()
+    config["Optimizer"]["lr"]["mode"] = "min"
+    assert "Optimizer.lr.mode: got 'min'" in bad_run(tmp_path, capsys, config)

@@ -82,6 +82,19 @@ def train(config: dict) -> dict:
         return Trainer(config).run()
 
 
+def plateau_follows_the_metric(optimizer: dict, indicator: str) -> dict:
+    """A ReduceOnPlateau block hears ``Metric.main_indicator`` (acc, norm_edit_dis: higher
+    is better), so its ``mode`` is ``max``: filled in when left out, an error otherwise."""
+    lr = optimizer.get("lr") if isinstance(optimizer, dict) else None
+    if not isinstance(lr, dict) or lr.get("name") != "ReduceOnPlateau":
+        return optimizer
+    if lr.get("mode", "max") != "max":
+        raise TrainError(f"Optimizer.lr.mode: got {lr['mode']!r}, but the schedule hears "
+                         f"Metric.main_indicator ({indicator}), which is better when higher; "
+                         "write max (or leave mode out)")
+    return dict(optimizer, lr=dict(lr, mode="max"))
+
+
 class Trainer:
     """One training run: data, model, optimizer and schedule, counters, checkpoints."""
 
@@ -114,7 +127,8 @@ class Trainer:
         self.loss_fn = CTCLoss()
         self.epochs, self.step_each_epoch = g["epoch_num"], len(self.loader)
         self.optimizer, self.lr = ppocr_lr.build_optimizer(
-            config.get("Optimizer", {}), epochs=self.epochs,
+            plateau_follows_the_metric(config.get("Optimizer", {}), self.indicator),
+            epochs=self.epochs,
             step_each_epoch=self.step_each_epoch, model=self.layer)
         logger.info(f"schedule: {self.lr.describe()}")
         self.epoch, self.global_step, self.step_in_epoch = 1, 0, 0
@@ -206,9 +220,12 @@ class Trainer:
             return
         if self.world > 1:  # every rank, so that rank 0 evaluates what the checkpoint holds
             average_statistics(self.layer, self.world)
-        if self.eval_loader is None:
+        result = (evaluate(self.layer, self.eval_loader, self.charset)
+                  if self.eval_loader is not None else None)
+        if hasattr(self.lr, "report"):  # a plateau schedule hears the metric on every rank
+            self.report_metric(result[self.indicator] if result else 0.0)
+        if result is None:
             return
-        result = evaluate(self.layer, self.eval_loader, self.charset)
         self.last_eval = dict(result, global_step=self.global_step)
         self.metrics.write({"kind": "eval", "global_step": self.global_step,
                             "epoch": self.epoch, **result})
@@ -220,6 +237,19 @@ class Trainer:
             logger.info(f"save best model to {os.path.join(self.save_dir, 'best_accuracy')}")
         logger.info(f"best metric, {self.indicator}: {self.best[self.indicator]:.4f}, at "
                     f"global step {self.best['global_step']}")
+
+    def report_metric(self, value: float) -> None:
+        """Rank 0's evaluation of ``Metric.main_indicator`` to the schedule, on every rank
+        (so the learning rate stays the same everywhere)."""
+        if self.world > 1:
+            shared = paddle.to_tensor([value], dtype="float64")
+            dist.broadcast(shared, src=0)
+            value = float(shared.numpy()[0])
+        before = self.lr.last_lr
+        self.lr.report(value)
+        if self.lr.last_lr != before:
+            logger.info(f"{self.indicator} stopped improving: the learning rate is now "
+                        f"{self.lr.last_lr:.6g}")
 
     def end_epoch(self) -> None:
         self.step_in_epoch = 0
