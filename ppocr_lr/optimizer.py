@@ -45,23 +45,27 @@ class OptimizerSpec:
     params: tuple[Param, ...]
     decay_arg: str = "weight_decay"
     decoupled: bool = False
+    momentum_attribute: str = ""  # what OneCycle's cycle_momentum drives (Paddle's name)
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     "Momentum": OptimizerSpec(paddle.optimizer.Momentum, (
-        Param("momentum", NONNEGATIVE, REQUIRED, "momentum factor"),)),
-    "Adam": OptimizerSpec(paddle.optimizer.Adam, BETAS + (EPSILON, LAZY)),
+        Param("momentum", NONNEGATIVE, REQUIRED, "momentum factor"),),
+        momentum_attribute="_momentum"),
+    "Adam": OptimizerSpec(paddle.optimizer.Adam, BETAS + (EPSILON, LAZY),
+                          momentum_attribute="_beta1"),
     "AdamW": OptimizerSpec(paddle.optimizer.AdamW, BETAS + (
         EPSILON, MULTI_PRECISION, LAZY,
         Param("no_weight_decay_name", Words(), None,
               "parameters whose structured name contains one of these words get no decay"),
         Param("one_dim_param_no_weight_decay", Flag(), False,
               "no weight decay for 1-D parameters (biases, norms)"),
-    ), decoupled=True),
+    ), decoupled=True, momentum_attribute="_beta1"),
     "RMSProp": OptimizerSpec(paddle.optimizer.RMSProp, (
         Param("rho", NONNEGATIVE, 0.95, "decay of the squared-gradient average"),
         Param("momentum", NONNEGATIVE, 0.0, "momentum factor"),
-        Param("epsilon", POSITIVE, 1e-6, "added to denominators for stability"))),
+        Param("epsilon", POSITIVE, 1e-6, "added to denominators for stability")),
+        momentum_attribute="_momentum"),
     "Adadelta": OptimizerSpec(paddle.optimizer.Adadelta, (
         EPSILON, Param("rho", NONNEGATIVE, 0.95, "decay of the running averages"))),
     "SGD": OptimizerSpec(paddle.optimizer.SGD, ()),
@@ -73,7 +77,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         MULTI_PRECISION,
         Param("no_weight_decay_name", Words(), None,
               "parameters whose structured name contains one of these words get no decay"),
-    ), decay_arg="lamb_weight_decay", decoupled=True),
+    ), decay_arg="lamb_weight_decay", decoupled=True, momentum_attribute="_beta1"),
 }
 
 # Keys every optimizer block may hold besides its optimizer's own.
@@ -109,6 +113,8 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
         opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
     optimizer = spec.factory(learning_rate=lr_scheduler, parameters=parameters, **opts)
     _tolerate_missing_scheduler_state(optimizer)
+    if spec.momentum_attribute and lr_scheduler.config.get("cycle_momentum"):
+        lr_scheduler.drive_momentum(optimizer, spec.momentum_attribute)
     return optimizer, lr_scheduler
 
 
@@ -136,6 +142,10 @@ def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: i
                                "as {name: Cosine, learning_rate: 0.001}")
     lr_scheduler = build_lr_scheduler(config.pop("lr"), epochs, step_each_epoch,
                                       strict=strict, path=f"{PATH}.lr")
+    if lr_scheduler.config.get("cycle_momentum") and not spec.momentum_attribute:
+        raise ConfigValueError(f"{PATH}.lr.cycle_momentum", f"{name} has no momentum or beta1 "
+                               "to cycle", "Use Momentum, RMSProp, Adam, AdamW or Lamb, or "
+                               "leave cycle_momentum out")
     regularizer = config.pop("regularizer", None)
     opts = dict(parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
     opts[spec.decay_arg] = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec,

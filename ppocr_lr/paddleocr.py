@@ -187,7 +187,11 @@ class OneCycle(PaddleOCRSchedule):
                     "share of the run spent rising"),
               Param("div_factor", Number(minimum=1.0), 25.0, "initial = max_lr / div_factor"),
               Param("final_div_factor", Number(minimum=1.0), 1e4,
-                    "min = initial / final_div_factor"))
+                    "min = initial / final_div_factor"),
+              Param("cycle_momentum", Flag(), False,
+                    "cycle the optimizer's momentum (beta1) opposite to the rate"),
+              Param("base_momentum", Number(0.0, 1.0), 0.85, "momentum at the rate's peak"),
+              Param("max_momentum", Number(0.0, 1.0), 0.95, "momentum at the rate's ends"))
     paddleocr_drops = ("pct_start", "div_factor", "final_div_factor") + WARMUP_IN_STEPS
 
     def peak(self, p):
@@ -214,7 +218,42 @@ class OneCycle(PaddleOCRSchedule):
                         f"cycle starts again from max_lr / {p.div_factor:g}, as in "
                         "PaddleOCR", "OneCycle already warms up in its first phase; "
                         "remove the warm-up unless you want that jump")
+        # momentum runs opposite to the rate over the same phases (torch's cycle_momentum):
+        # down while the rate climbs, up while it falls, held at max in a third phase
+        low_m, high_m = p.base_momentum, p.max_momentum
+        turns = [(high_m, low_m), (low_m, high_m)] + ([(high_m, high_m)] if p.three_phase else [])
+        self.momentum_curve = F.Hold(F.OneCyclePhases(
+            [(end, a, b) for (end, _, _), (a, b) in zip(phases, turns)], p.anneal_strategy),
+            run_steps)
+        self._drive = None
         return F.Hold(F.OneCyclePhases(phases, p.anneal_strategy), run_steps)
+
+    def momentum_at(self, step: int) -> float:
+        """The momentum (beta1) at ``step``: ``max_momentum`` during a warm-up, then the
+        cycle, as a pure function of the step."""
+        t = self._checked_step(step)
+        if t < self.warmup_steps:
+            return self.config["max_momentum"]
+        return self.momentum_curve(t - self.warmup_steps)
+
+    def drive_momentum(self, optimizer, attribute: str) -> None:
+        """Set ``optimizer.<attribute>`` to :meth:`momentum_at` now and at every step."""
+        def drive(t):
+            setattr(optimizer, attribute, self.momentum_at(max(t, 0)))
+        self._drive = drive
+        drive(self.last_epoch)
+
+    def step(self, epoch=None):
+        super().step(epoch)
+        if self._drive is not None:
+            self._drive(self.last_epoch)
+
+    def set_state_dict(self, state_dict):
+        super().set_state_dict(state_dict)
+        if self._drive is not None:
+            self._drive(self.last_epoch)
+
+    set_dict = set_state_dict
 
 
 @register_scheduler("DecayLearningRate")

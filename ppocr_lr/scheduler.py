@@ -252,6 +252,10 @@ class LRSchedule(LRScheduler):
         """The run length the schedule was built for: ``epochs * step_each_epoch``."""
         return self.run.total_steps
 
+    @staticmethod
+    def _checked_step(step) -> int:
+        return _step_number(step, "step")
+
     def lr_at(self, step: int) -> float:
         """The learning rate after ``step`` calls of ``step()``; changes nothing."""
         t = _step_number(step, "step")

@@ -277,3 +277,60 @@ def test_a_bad_metric_report_is_a_clear_error(bad):
         return
     with pytest.raises((TypeError, ValueError), match="metric"):
         s.report(bad)
+
+
+def anneal(first, last, pct, strategy):
+    if strategy == "cos":
+        return last + (first - last) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (last - first) * pct + first
+
+
+@given(st.integers(4, 20), st.integers(2, 20), st.sampled_from(["cos", "linear"]),
+       st.booleans())
+def test_one_cycle_momentum_runs_opposite_to_the_rate(epochs, spe, strategy, three):
+    total = epochs * spe
+    s = ppocr_lr.build_lr_scheduler({"name": "OneCycle", "max_lr": 0.01,
+                                     "anneal_strategy": strategy, "three_phase": three,
+                                     "cycle_momentum": True}, epochs, spe)
+    rise = 0.3 * total - 1
+    for t in range(total + 5):
+        u = min(t, total)
+        if u <= rise:
+            expected = anneal(0.95, 0.85, u / rise, strategy)
+        elif not three:
+            expected = anneal(0.85, 0.95, (u - rise) / (total - 1 - rise), strategy)
+        elif u <= 0.6 * total - 2:
+            expected = anneal(0.85, 0.95, (u - rise) / (0.6 * total - 2 - rise), strategy)
+        else:
+            expected = 0.95
+        assert s.momentum_at(t) == pytest.approx(expected, rel=1e-12, abs=1e-15), t
+
+
+@pytest.mark.parametrize("name, attribute", [("Adam", "_beta1"), ("AdamW", "_beta1"),
+                                             ("Momentum", "_momentum"), ("RMSProp", "_momentum")])
+def test_build_optimizer_drives_momentum_every_step(name, attribute):
+    import paddle
+    model = paddle.nn.Linear(3, 2)
+    config = {"name": name, "lr": {"name": "OneCycle", "max_lr": 0.01, "cycle_momentum": True,
+                                   "warmup_steps": 3, "honour": ["warmup_steps"]}}
+    if name == "Momentum":
+        config["momentum"] = 0.9
+    optimizer, lr = ppocr_lr.build_optimizer(config, 5, 10, model)
+    assert type(optimizer) is getattr(paddle.optimizer, name)
+    for t in range(60):
+        assert getattr(optimizer, attribute) == lr.momentum_at(t) and (
+            t >= 3 or lr.momentum_at(t) == 0.95)
+        loss = model(paddle.ones([4, 3])).sum()
+        loss.backward()
+        optimizer.step()
+        optimizer.clear_grad()
+        lr.step()
+
+
+def test_cycle_momentum_needs_an_optimizer_with_momentum():
+    import paddle
+    with pytest.raises(ppocr_lr.ConfigValueError, match=r"Optimizer\.lr\.cycle_momentum: SGD has "
+                       "no momentum or beta1 to cycle"):
+        ppocr_lr.build_optimizer({"name": "SGD", "lr": {"name": "OneCycle", "max_lr": 0.01,
+                                                        "cycle_momentum": True}},
+                                 5, 10, paddle.nn.Linear(2, 2))
