@@ -94,11 +94,37 @@ GALLERY = {
 }
 
 
+def one_cycle_momentum(path: str, size=(900, 450)) -> str:
+    """OneCycle's rate and, on a second axis, the momentum it cycles opposite to it."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    import ppocr_lr
+    s = ppocr_lr.build_lr_scheduler({"name": "OneCycle", "max_lr": 0.1, "three_phase": True,
+                                     "cycle_momentum": True}, EPOCHS, SPE)
+    steps = np.arange(s.total_steps + 1)
+    fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    ax = fig.subplots()
+    ax.plot(steps / SPE, s.lr_array(steps), color="tab:blue", lw=1.6, label="learning rate")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate", color="tab:blue")
+    right = ax.twinx()
+    right.plot(steps / SPE, [s.momentum_at(int(t)) for t in steps], color="tab:orange", lw=1.6,
+               label="momentum (beta1)")
+    right.set_ylabel("momentum (beta1)", color="tab:orange")
+    ax.grid(alpha=0.3)
+    ax.set_title(f"OneCycle, three phases, cycle_momentum: true ({EPOCHS} epochs x {SPE} "
+                 "steps)", fontsize="medium")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return path
+
+
 def make(out: str, size=(900, 450)) -> list[str]:
     """Write every figure of the gallery into ``out``; returns the paths."""
     import json
     os.makedirs(out, exist_ok=True)
-    paths = []
+    paths = [one_cycle_momentum(os.path.join(out, "one_cycle_momentum.png"), size)]
     for name, (title, log_y, curves) in GALLERY.items():
         previews = [preview.load(inline=json.dumps(block), epochs=EPOCHS, steps_per_epoch=SPE,
                                  label=label) for label, block in curves]
