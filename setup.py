@@ -16,7 +16,7 @@ setup(
     # distribution name, and `pip install -e .` must not pull the CPU wheel beside it.
     install_requires=["numpy", "pyyaml", "matplotlib"],
     extras_require={"cpu": ["paddlepaddle>=3.0"],
-                    "test": ["paddlepaddle>=3.0", "pytest", "hypothesis"]},
+                    "test": ["paddlepaddle>=3.0", "pytest", "hypothesis==6.170.17"]},
     entry_points={"console_scripts": ["ppocr-lr = ppocr_lr.cli:main"]},
     license="Apache-2.0",
     classifiers=["Programming Language :: Python :: 3",

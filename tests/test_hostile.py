@@ -162,7 +162,9 @@ def test_hostile_steps_are_clear_errors(name, step):
         try:
             result = getattr(schedule, call)(step)
         except (TypeError, ValueError) as err:
-            assert "step" in str(err) or "epoch" in str(err), str(err)
+            # ReduceOnPlateau.step(x) reports a metric, as Paddle's does
+            assert "step" in str(err) or "epoch" in str(err) or (
+                name == "ReduceOnPlateau" and "metric" in str(err)), str(err)
             assert (schedule.last_epoch, schedule.last_lr) == before
         else:  # a valid step, or (lr_array) an array of them, of any shape
             values = np.asarray(schedule.last_lr if call == "step" else result, dtype=float)
