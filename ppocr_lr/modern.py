@@ -10,6 +10,11 @@ with ``warmup_prefix: false``), ``T`` = the run in steps, ``W`` = the warm-up,
 
 from __future__ import annotations
 
+import math
+from typing import Mapping
+
+import numpy as np
+
 from . import functions as F
 from .errors import ConfigValueError
 from .params import (POSITIVE, RATE, REQUIRED, Blocks, Choice, EpochBoundaries, Epochs,
@@ -301,7 +306,7 @@ class ReduceOnPlateau(LRSchedule):
         return state
 
     def set_state_dict(self, state_dict) -> None:
-        saved = state_dict.get("plateau") if isinstance(state_dict, dict) else None
+        saved = state_dict.get("plateau") if isinstance(state_dict, Mapping) else None
         restored = None
         if saved is not None:  # checked whole before anything changes
             restored = _plateau_state(saved)
@@ -323,7 +328,6 @@ def _metric_value(metric) -> float:
     """A reported metric as a float: a number, a numpy scalar, or a one-element array or
     tensor."""
     try:
-        import numpy as np
         array = np.asarray(metric.numpy() if hasattr(metric, "numpy") else metric,
                            dtype=np.float64)
     except (TypeError, ValueError):
@@ -339,8 +343,7 @@ def _metric_value(metric) -> float:
 def _plateau_state(saved) -> dict:
     """A saved plateau state, checked: best (a number or None), bad and cooldown (whole
     numbers >= 0), rate (a learning rate)."""
-    import math
-    if not isinstance(saved, dict):
+    if not isinstance(saved, Mapping):
         raise ValueError(f"not a plateau state: {saved!r}")
     best, bad, cooldown, rate = (saved.get(k) for k in ("best", "bad", "cooldown", "rate"))
     whole = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (bad, cooldown))
