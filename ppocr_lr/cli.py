@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="training samples; with --batch-size gives the steps per epoch")
         sub.add_argument("--batch-size", type=_positive, help="batch size per process")
         sub.add_argument("--nproc", type=_positive, default=1,
-                         help="training processes (with --dataset-size)")
+                         help="training processes (with --dataset-size; and x the batch "
+                              "per process = the global batch that batch_scaling uses)")
         sub.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
                          help="overrides such as Optimizer.lr.warmup_epoch=2 (always "
                               "overrides, as in PaddleOCR's tools)")

@@ -95,15 +95,37 @@ REGULARIZER_PARAMS = (Param("factor", NONNEGATIVE, 0.0, "regularization coeffici
 
 
 def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
-                    model: paddle.nn.Layer, strict: bool = False):
+                    model: paddle.nn.Layer, strict: bool = False,
+                    global_batch_size: int | None = None):
     """Build ``(optimizer, lr_scheduler)`` from a YAML ``Optimizer`` block.
 
     ``epochs`` is ``Global.epoch_num``, ``step_each_epoch`` the training loader's length,
     ``model`` the network (its trainable parameters are optimised).  ``config`` is not
     modified.  Unknown keys and keys PaddleOCR ignores are notices naming the closest
     valid key; ``strict=True``, ``Optimizer.strict: true`` or ``PPOCR_LR_STRICT=1`` makes
-    every notice an error."""
-    spec, opts, lr_scheduler = resolve_optimizer(config, epochs, step_each_epoch, strict)
+    every notice an error.  ``global_batch_size`` (processes x ``batch_size_per_card``)
+    lets ``Optimizer.lr.batch_scaling`` scale the rates; PaddleOCR's signature has no
+    such argument, so a block asking for scaling without it is a notice."""
+    spec, opts, lr_scheduler = resolve_optimizer(config, epochs, step_each_epoch, strict,
+                                                 global_batch_size)
+    optimizer = _assemble(spec, opts, lr_scheduler, model)
+    _tolerate_missing_scheduler_state(optimizer)
+    if spec.momentum_attribute and lr_scheduler.config.get("cycle_momentum"):
+        lr_scheduler.drive_momentum(optimizer, spec.momentum_attribute)
+    return optimizer, lr_scheduler
+
+
+def build_optimizer_at_rate(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
+                            model: paddle.nn.Layer, learning_rate: float,
+                            strict: bool = False) -> paddle.optimizer.Optimizer:
+    """The optimizer ``config`` describes (its betas, weight decay, clipping), with a plain
+    float ``learning_rate`` in place of the schedule, so that ``set_lr`` can drive it (the
+    range test).  The ``lr`` block is still checked."""
+    spec, opts, _ = resolve_optimizer(config, epochs, step_each_epoch, strict)
+    return _assemble(spec, opts, float(learning_rate), model)
+
+
+def _assemble(spec: "OptimizerSpec", opts: dict, learning_rate, model):
     parameters = _trainable(model)
     skip_decay = _no_decay_names(model, opts.pop("no_weight_decay_name", None),
                                  opts.pop("one_dim_param_no_weight_decay", False))
@@ -111,15 +133,11 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
         opts["apply_decay_param_fun"] = lambda param_name: param_name not in skip_decay
     elif skip_decay:
         opts["exclude_from_weight_decay_fn"] = lambda param: param.name in skip_decay
-    optimizer = spec.factory(learning_rate=lr_scheduler, parameters=parameters, **opts)
-    _tolerate_missing_scheduler_state(optimizer)
-    if spec.momentum_attribute and lr_scheduler.config.get("cycle_momentum"):
-        lr_scheduler.drive_momentum(optimizer, spec.momentum_attribute)
-    return optimizer, lr_scheduler
+    return spec.factory(learning_rate=learning_rate, parameters=parameters, **opts)
 
 
 def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
-                      strict: bool = False):
+                      strict: bool = False, global_batch_size: int | None = None):
     """Everything ``build_optimizer`` checks and computes that needs no model:
     ``(spec, keyword arguments, lr_scheduler)``."""
     if not isinstance(config, Mapping):
@@ -141,7 +159,8 @@ def resolve_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: i
         raise ConfigValueError(f"{PATH}.lr", "missing; expected a learning-rate block such "
                                "as {name: Cosine, learning_rate: 0.001}")
     lr_scheduler = build_lr_scheduler(config.pop("lr"), epochs, step_each_epoch,
-                                      strict=strict, path=f"{PATH}.lr")
+                                      strict=strict, path=f"{PATH}.lr",
+                                      global_batch_size=global_batch_size)
     if lr_scheduler.config.get("cycle_momentum") and not spec.momentum_attribute:
         raise ConfigValueError(f"{PATH}.lr.cycle_momentum", f"{name} has no momentum or beta1 "
                                "to cycle", "Use Momentum, RMSProp, Adam, AdamW or Lamb, or "

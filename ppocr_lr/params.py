@@ -39,21 +39,29 @@ class RunLength:
     epochs: int
     step_each_epoch: int
     steps: int | None = None  # a span that is not whole epochs (a phase of Sequential)
+    #: Samples per step over all processes, when the trainer says (batch scaling).
+    global_batch_size: int | None = None
+    #: The factor an enclosing block's batch scaling applies (a phase of Sequential).
+    lr_scale: float = 1.0
 
     @property
     def total_steps(self) -> int:
         return self.steps if self.steps is not None else self.epochs * self.step_each_epoch
 
     def span(self, steps: int) -> "RunLength":
-        """A run of ``steps`` steps at the same steps per epoch."""
-        return RunLength(max(1, -(-steps // self.step_each_epoch)), self.step_each_epoch, steps)
+        """A run of ``steps`` steps at the same steps per epoch and batch."""
+        return RunLength(max(1, -(-steps // self.step_each_epoch)), self.step_each_epoch, steps,
+                         self.global_batch_size, self.lr_scale)
 
     @classmethod
-    def checked(cls, epochs: Any, step_each_epoch: Any) -> "RunLength":
+    def checked(cls, epochs: Any, step_each_epoch: Any,
+                global_batch_size: Any = None) -> "RunLength":
         whole = Integer(minimum=1, maximum=MAX_STEPS)
         run = cls(whole.parse(epochs, "epochs (Global.epoch_num)"),
                   whole.parse(step_each_epoch,
-                              "step_each_epoch (batches per epoch: the training loader's length)"))
+                              "step_each_epoch (batches per epoch: the training loader's length)"),
+                  global_batch_size=None if global_batch_size is None else whole.parse(
+                      global_batch_size, "global_batch_size (processes x batch_size_per_card)"))
         if run.total_steps > MAX_STEPS:
             raise ConfigValueError("epochs (Global.epoch_num)",
                                    f"{run.epochs} epochs x {run.step_each_epoch} steps is "

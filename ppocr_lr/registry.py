@@ -73,14 +73,18 @@ def scheduler_class(name: Any, path: str = "Optimizer.lr.name") -> type[LRSchedu
 
 
 def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoch: int,
-                       strict: bool = False, path: str = "Optimizer.lr") -> LRSchedule:
+                       strict: bool = False, path: str = "Optimizer.lr",
+                       global_batch_size: int | None = None) -> LRSchedule:
     """Build the schedule a YAML ``Optimizer.lr`` block describes (PaddleOCR's signature).
 
     ``epochs`` (``Global.epoch_num``) and ``step_each_epoch`` (the training loader's
     length) come from the trainer and win over keys of the same name in the block.  A
     block without ``name`` is ``Const``.  The block is not modified.  Unknown keys and
     keys PaddleOCR ignores are notices (:mod:`ppocr_lr.messages`); ``strict=True``, a
-    ``strict: true`` key or ``PPOCR_LR_STRICT=1`` makes every notice an error."""
+    ``strict: true`` key or ``PPOCR_LR_STRICT=1`` makes every notice an error.
+
+    ``global_batch_size`` (processes x ``batch_size_per_card``) is what a block with
+    ``batch_scaling`` scales its rates by; PaddleOCR's trainer does not pass it."""
     if not isinstance(lr_config, Mapping):
         raise ConfigTypeError(
             path, f"got {lr_config!r}; expected a block such as "
@@ -92,7 +96,7 @@ def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoc
     block = dict(lr_config)
     strict = pop_strict(block, path, strict)
     cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
-    run = RunLength.checked(epochs, step_each_epoch)
+    run = RunLength.checked(epochs, step_each_epoch, global_batch_size)
     for key, trainer_value in zip(RUN_KEYS, (run.epochs, run.step_each_epoch)):
         if key in block:
             written = block.pop(key)

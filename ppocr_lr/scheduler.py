@@ -29,8 +29,10 @@ from paddle.optimizer.lr import LRScheduler
 from . import functions as F
 from .errors import ConfigValueError
 from .messages import notice
-from .params import (MAX_STEPS, RATE, Epochs, Flag, Integer, KeyList, Param, RunLength,
-                     Steps, parse_block, pop_strict)
+from .params import (MAX_LR, MAX_STEPS, POSITIVE_RATE, RATE, Choice, Epochs, Flag, Integer,
+                     KeyList, NumberList, Param, RunLength, Steps, parse_block, pop_strict)
+
+BATCH_RULES = ("none", "linear", "sqrt")
 
 # Keys every schedule accepts.  A schedule that declares one of them in its own ``params``
 # (another default, another spelling) replaces it.
@@ -53,6 +55,12 @@ WARMUP_PARAMS: tuple[Param, ...] = (
           "step)"),
     Param("last_epoch", Integer(minimum=-1, maximum=MAX_STEPS), -1,
           "steps already taken before this run (-1: none); PaddleOCR's key"),
+    Param("batch_scaling", Choice(BATCH_RULES), "none",
+          "scale every learning rate of the block with the global batch B (processes x "
+          "batch_size_per_card): linear multiplies by B / reference_batch_size, sqrt by its "
+          "square root; none (PaddleOCR) keeps the rates as written"),
+    Param("reference_batch_size", Integer(minimum=1, maximum=MAX_STEPS), None,
+          "the global batch the block's rates were chosen for (with batch_scaling)"),
 )
 HONOUR = "honour"
 
@@ -128,6 +136,7 @@ class LRSchedule(LRScheduler):
         self.strict = pop_strict(block, path, strict)
         parsed = parse_block(block, self.all_params(), path, run, self.strict)
         self._apply_paddleocr_drops(block, parsed)
+        self._scale_with_batch(parsed)
         values = parsed.values
         #: Every key's value (durations in steps), where it came from, the key written.
         self.config, self.sources, self.keys_written = values, parsed.sources, parsed.keys
@@ -180,6 +189,59 @@ class LRSchedule(LRScheduler):
         for key in sorted(honoured - {parsed.keys.get(n) for n in parsed.keys}):
             self.notice(f"{self.path}.{HONOUR}", f"lists {key}, which the block does not "
                         "set; nothing to honour")
+
+    def _scale_with_batch(self, parsed) -> None:
+        """Multiply every learning-rate key by the batch-scaling factor (``batch_scale``)."""
+        values, written = parsed.values, parsed.keys
+        rule, reference = values["batch_scaling"], values["reference_batch_size"]
+        batch, inherited = self.run.global_batch_size, self.run.lr_scale
+        key = f"{self.path}.{written.get('batch_scaling', 'batch_scaling')}"
+        #: ``(rule, global batch, reference batch)`` when the rates are scaled here.
+        self.batch_rule = None
+        factor = inherited
+        if rule != "none" and inherited != 1.0:
+            raise ConfigValueError(key, f"{rule!r} inside a block that is already scaled",
+                                   "Write batch_scaling on the outermost lr block only.")
+        if rule != "none" and reference is None:
+            raise ConfigValueError(f"{self.path}.reference_batch_size",
+                                   f"missing; batch_scaling: {rule} needs the global batch "
+                                   "the rates were chosen for", "Add e.g. "
+                                   "reference_batch_size: 256 to " + self.path)
+        if rule == "none" and reference is not None:
+            self.notice(f"{self.path}.reference_batch_size", "is set, but batch_scaling is "
+                        "none", "Add batch_scaling: linear (or sqrt) to scale the rates",
+                        outcome="the rates are used as written")
+        elif rule != "none" and batch is None:
+            self.notice(key, f"{rule!r} is written, but the trainer did not give its global "
+                        "batch size (build_optimizer's global_batch_size)",
+                        "Pass global_batch_size=processes x batch_size_per_card",
+                        outcome="the rates are used as written")
+        elif rule != "none":
+            ratio = batch / reference
+            factor = ratio if rule == "linear" else math.sqrt(ratio)
+            self.batch_rule = (rule, batch, reference)
+        self.batch_scale = factor
+        self.run = RunLength(self.run.epochs, self.run.step_each_epoch, self.run.steps,
+                             batch, factor)
+        #: Key -> (value written, value used) for the rates batch scaling changed.
+        self.scaled: dict[str, tuple[Any, Any]] = {}
+        if factor == 1.0:
+            return
+        for p in self.all_params():
+            value = values.get(p.name)
+            if value is None or not _is_rate(p.kind):
+                continue
+            scaled = ([v * factor for v in value] if isinstance(value, list)
+                      else value * factor)
+            for v in scaled if isinstance(scaled, list) else [scaled]:
+                if not v <= MAX_LR:
+                    raise ConfigValueError(
+                        f"{self.path}.{written.get(p.name, p.name)}",
+                        f"{value!r} scaled by {factor:g} for the global batch is {v:g}; "
+                        f"expected at most {MAX_LR:g}")
+            values[p.name] = scaled
+            if scaled != value:  # zeros (a floor of 0) are left out of the report
+                self.scaled[written.get(p.name, p.name)] = (value, scaled)
 
     def _check_warmup_keys(self, values: Mapping[str, Any]) -> None:
         if values["decay_ends_at_last_step"] and not values["warmup_prefix"]:
@@ -362,13 +424,34 @@ class LRSchedule(LRScheduler):
         """A one-line summary: name, run length, warm-up."""
         warm = f", warm-up {self.warmup_steps} steps" if self.warmup_steps else ""
         return (f"{self.name}: {self.total_steps} steps ({self.run.epochs} epochs x "
-                f"{self.run.step_each_epoch}){warm}")
+                f"{self.run.step_each_epoch}){warm}{self.describe_scaling()}")
+
+    def describe_scaling(self) -> str:
+        """``", rates x2 (batch_scaling linear: ...)"`` when batch scaling changed the
+        rates, else ``""``."""
+        if self.batch_rule is None:
+            return ""
+        rule, batch, reference = self.batch_rule
+        keys = ", ".join(f"{k} {_rates(a)} -> {_rates(b)}" for k, (a, b) in self.scaled.items())
+        return (f", rates x{self.batch_scale:.6g} (batch_scaling {rule}: global batch {batch}, "
+                f"reference {reference}){': ' + keys if keys else ''}")
 
     def __repr__(self) -> str:
         keys = ", ".join(f"{k}={v!r}" for k, v in self.config.items()
                          if self.sources.get(k) == "config")
         return (f"{type(self).__name__}(epochs={self.run.epochs}, "
                 f"step_each_epoch={self.run.step_each_epoch}{', ' if keys else ''}{keys})")
+
+
+def _is_rate(kind) -> bool:
+    return kind in (RATE, POSITIVE_RATE) or (isinstance(kind, NumberList)
+                                             and kind.item in (RATE, POSITIVE_RATE))
+
+
+def _rates(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
+    return f"{value:.6g}"
 
 
 def _step_number(value: Any, what: str, minimum: int = 0) -> int:

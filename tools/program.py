@@ -16,6 +16,7 @@ import random
 import sys
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import paddle
@@ -95,41 +96,58 @@ def plateau_follows_the_metric(optimizer: dict, indicator: str) -> dict:
     return dict(optimizer, lr=dict(lr, mode="max"))
 
 
+def prepare(config: dict, evaluation: bool = True, log_file: str | None = "train.log"):
+    """What every program on a config starts with: processes, logging, seeds, the
+    character set, the data and the network (with ``Global.pretrained_model`` loaded).
+    ``evaluation``: also the held-out loader (rank 0).  Returns a namespace."""
+    world = dist.get_world_size()
+    if world > 1:
+        dist.init_parallel_env()
+    rank = dist.get_rank()
+    g = read_global(config)
+    indicator = check_sections(config)
+    setup_logging(g["save_model_dir"], rank, log_file)
+    random.seed(g["seed"])
+    np.random.seed(g["seed"])
+    paddle.seed(g["seed"])
+    started = time.time()
+    charset = CharacterSet.from_config(g)
+    train_set, loader, batches = build_loader(config, "Train", charset, g["seed"])
+    eval_loader = (build_loader(config, "Eval", charset, g["seed"])[1]
+                   if evaluation and rank == 0 and config.get("Eval") else None)
+    logger.info(f"data: {len(train_set)} training samples, {len(loader)} batches per "
+                f"epoch on each of {world} process(es), built in "
+                f"{time.time() - started:.1f}s")
+    layer = CRNN(block_of(config, "Architecture"), charset.num_classes)
+    if g["pretrained_model"] and not g["checkpoints"]:
+        checkpoint.set_weights(layer, checkpoint.load_weights(g["pretrained_model"]),
+                               "Global.pretrained_model")
+        logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
+    return SimpleNamespace(world=world, rank=rank, g=g, indicator=indicator, started=started,
+                           charset=charset, loader=loader, batches=batches,
+                           eval_loader=eval_loader, layer=layer,
+                           global_batch=batches.sampler.batch_size * world)
+
+
 class Trainer:
     """One training run: data, model, optimizer and schedule, counters, checkpoints."""
 
     def __init__(self, config: dict):
         self.config = config
-        self.world = dist.get_world_size()
-        if self.world > 1:
-            dist.init_parallel_env()
-        self.rank = dist.get_rank()
-        self.g = g = read_global(config)
-        self.indicator = check_sections(config)
-        setup_logging(g["save_model_dir"], self.rank)
-        random.seed(g["seed"])
-        np.random.seed(g["seed"])
-        paddle.seed(g["seed"])
-        self.started = time.time()
-        self.charset = CharacterSet.from_config(g)
-        train_set, self.loader, self.batches = build_loader(config, "Train", self.charset,
-                                                            g["seed"])
-        self.eval_loader = (build_loader(config, "Eval", self.charset, g["seed"])[1]
-                            if self.rank == 0 and config.get("Eval") else None)
-        logger.info(f"data: {len(train_set)} training samples, {len(self.loader)} batches per "
-                    f"epoch on each of {self.world} process(es), built in "
-                    f"{time.time() - self.started:.1f}s")
-        self.layer = CRNN(block_of(config, "Architecture"), self.charset.num_classes)
-        if g["pretrained_model"] and not g["checkpoints"]:
-            checkpoint.set_weights(self.layer, checkpoint.load_weights(g["pretrained_model"]),
-                                   "Global.pretrained_model")
-            logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
+        parts = prepare(config)
+        self.world, self.rank, self.g, self.indicator = \
+            parts.world, parts.rank, parts.g, parts.indicator
+        self.started, self.charset, self.loader, self.batches = \
+            parts.started, parts.charset, parts.loader, parts.batches
+        self.eval_loader, self.layer = parts.eval_loader, parts.layer
+        g = self.g
         self.loss_fn = CTCLoss()
         self.epochs, self.step_each_epoch = g["epoch_num"], len(self.loader)
         self.optimizer, self.lr = ppocr_lr.build_optimizer(
             plateau_follows_the_metric(config.get("Optimizer", {}), self.indicator),
             epochs=self.epochs,
-            step_each_epoch=self.step_each_epoch, model=self.layer)
+            step_each_epoch=self.step_each_epoch, model=self.layer,
+            global_batch_size=parts.global_batch)
         logger.info(f"schedule: {self.lr.describe()}")
         self.epoch, self.global_step, self.step_in_epoch = 1, 0, 0
         self.best = {self.indicator: -1.0}

@@ -56,6 +56,8 @@ def _parameter_rows(p: Preview) -> list[str]:
         origin = s.sources[param.name]
         if origin == "config" and f"{s.path}.{key}" in p.overridden:
             origin = "override"
+        if key in s.scaled:
+            origin += f"; {show_value(s.scaled[key][0])} scaled x{s.batch_scale:.6g} for the batch"
         if param.name in s.ignored:  # written, but PaddleOCR does not read it
             key, value_written = s.ignored[param.name]
             origin += f"; {show_value(value_written)} written, ignored as in PaddleOCR"
@@ -78,6 +80,11 @@ def report(p: Preview) -> str:
                      f"{s.peak_lr:g}")
     else:
         lines.append("  warm-up: none")
+    if s.batch_rule is not None:
+        rule, batch, reference = s.batch_rule
+        lines.append(f"  batch scaling: {rule}, every rate x{s.batch_scale:.6g} (global batch "
+                     f"{batch} [{p.run_sources.get('global_batch_size', 'given')}], "
+                     f"reference {reference})")
     lines.append("  parameters:")
     lines += _parameter_rows(p)
     for name, value in (("epochs", s.run.epochs), ("step_each_epoch", spe)):

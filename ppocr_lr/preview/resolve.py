@@ -57,10 +57,12 @@ class Preview:
         return self._curve
 
 
-def build(source: Source, epochs: int, steps_per_epoch: int, origins: dict) -> Preview:
+def build(source: Source, epochs: int, steps_per_epoch: int, origins: dict,
+          global_batch_size: Optional[int] = None) -> Preview:
     """Build the schedule, collecting its notices and what the run says about it."""
     with messages.collecting() as said:
-        schedule = build_lr_scheduler(source.lr_block, epochs, steps_per_epoch)
+        schedule = build_lr_scheduler(source.lr_block, epochs, steps_per_epoch,
+                                      global_batch_size=global_batch_size)
     return Preview(source.label, schedule, dict(source.lr_block), origins,
                    [str(n) for n in said] + findings(schedule, source.lr_block),
                    source.overridden)

@@ -14,8 +14,19 @@ from .sources import Source, section
 def run_length(source: Source, epochs: Optional[int] = None,
                steps_per_epoch: Optional[int] = None, dataset_size: Optional[int] = None,
                batch_size: Optional[int] = None, nproc: int = 1) -> tuple[int, int, dict]:
-    """``(epochs, step_each_epoch, origins)`` from the flags and the config."""
+    """``(epochs, step_each_epoch, origins, global batch size or None)`` from the flags
+    and the config (the global batch: the batch per process, from ``--batch-size`` or
+    ``Train.loader.batch_size_per_card``, times ``nproc``)."""
     origins = {}
+    loader = section(source.config or {}, "Train.loader") or {}
+    global_batch = None
+    if batch_size or loader.get("batch_size_per_card"):
+        per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
+                                               "Train.loader.batch_size_per_card")
+        global_batch = per_process * nproc
+        origins["global_batch_size"] = (
+            f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
+            f"{per_process} x --nproc {nproc}")
     if epochs is not None:
         origins["epochs"] = "--epochs"
     elif source.epochs is not None:
@@ -27,7 +38,6 @@ def run_length(source: Source, epochs: Optional[int] = None,
     if steps_per_epoch is not None:
         origins["step_each_epoch"] = "--steps-per-epoch"
     elif dataset_size is not None:
-        loader = section(source.config or {}, "Train.loader") or {}
         batch = batch_size or loader.get("batch_size_per_card")
         if not batch:
             raise ConfigValueError("", "--dataset-size needs --batch-size (or the config's "
@@ -47,4 +57,4 @@ def run_length(source: Source, epochs: Optional[int] = None,
                                "loader's batches); pass --steps-per-epoch, or --dataset-size "
                                "with --batch-size")
     run = RunLength.checked(epochs, steps_per_epoch)
-    return run.epochs, run.step_each_epoch, origins
+    return run.epochs, run.step_each_epoch, origins, global_batch

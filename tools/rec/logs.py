@@ -11,7 +11,9 @@ import sys
 logger = logging.getLogger("ppocr")
 
 
-def setup_logging(save_dir: str, rank: int) -> None:
+def setup_logging(save_dir: str, rank: int, filename: str | None = "train.log") -> None:
+    """Log to the screen and, on rank 0 unless ``filename`` is None, to a file in
+    ``save_dir``."""
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
@@ -20,8 +22,8 @@ def setup_logging(save_dir: str, rank: int) -> None:
     screen = logging.StreamHandler(sys.stdout)
     screen.setFormatter(form)
     logger.addHandler(screen)
-    if rank == 0:
+    if rank == 0 and filename:
         os.makedirs(save_dir, exist_ok=True)
-        file = logging.FileHandler(os.path.join(save_dir, "train.log"), encoding="utf-8")
+        file = logging.FileHandler(os.path.join(save_dir, filename), encoding="utf-8")
         file.setFormatter(form)
         logger.addHandler(file)
