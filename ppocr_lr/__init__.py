@@ -13,7 +13,8 @@ Where things live: the formulas as pure functions of the step in
 :mod:`ppocr_lr.scheduler`; YAML keys in :mod:`ppocr_lr.params`; the registry in
 :mod:`ppocr_lr.registry`; the named schedules in :mod:`ppocr_lr.paddleocr` and
 :mod:`ppocr_lr.classic` and :mod:`ppocr_lr.modern`; the optimizer builder in :mod:`ppocr_lr.optimizer`; where
-notices go, and strict mode, in :mod:`ppocr_lr.messages`; the command line in
+notices go, and strict mode, in :mod:`ppocr_lr.messages`; the learning-rate range test in
+:mod:`ppocr_lr.range_test`; the command line in
 :mod:`ppocr_lr.cli`, and ``ppocr-lr train`` (PaddleOCR's trainer with ppocr_lr swapped in)
 in :mod:`ppocr_lr.paddleocr_swap`.
 """
@@ -42,6 +43,7 @@ from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear
                         LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
                         TwoStepCosine)
 from .params import Param
+from .range_test import range_test
 from .registry import available_schedulers, build_lr_scheduler, register_scheduler
 from .scheduler import LRSchedule
 
@@ -49,7 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "build_lr_scheduler", "build_optimizer", "register_scheduler", "available_schedulers",
-    "LRSchedule", "Param", "ConfigValueError", "ConfigTypeError", "ConfigWarning", "STRICT_ENV",
+    "LRSchedule", "Param", "range_test", "ConfigValueError", "ConfigTypeError", "ConfigWarning", "STRICT_ENV",
     "Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
     "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
     "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",

@@ -44,8 +44,12 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
         messages.info(f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
                       f"builds the optimizer and learning-rate schedule in place of "
                       f"{TARGET}.build_optimizer")
+    lr_block = config.get("lr") if isinstance(config, dict) else None
+    wants_batch = isinstance(lr_block, dict) and lr_block.get("batch_scaling", "none") != "none"
     optimizer, lr = build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
-                                    model=model)
+                                    model=model,
+                                    global_batch_size=global_batch_size() if wants_batch
+                                    else None)
     if hasattr(lr, "report"):  # PaddleOCR's trainer calls lr.step() and nothing else
         messages.notice("Optimizer.lr.name", f"{lr.name} needs evaluations reported to it, "
                         "and PaddleOCR's trainer reports none",
@@ -53,6 +57,44 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
                         outcome="the rate will never be reduced (only the warm-up applies)",
                         strict=lr.strict)
     return optimizer, lr
+
+
+#: The trainer's command-line arguments (``-c``, ``-o``), for the global batch size.
+_ARGS: list = []
+
+
+def global_batch_size() -> int | None:
+    """Processes x ``Train.loader.batch_size_per_card`` of the config the trainer runs
+    (PaddleOCR's ``build_optimizer`` is not told it), or None when it cannot be read."""
+    import paddle.distributed as dist
+
+    from .config import apply_overrides, load_yaml
+
+    args, config_path, overrides = list(_ARGS), None, []
+    for i, arg in enumerate(args):
+        if arg in ("-c", "--config") and i + 1 < len(args):
+            config_path = args[i + 1]
+        elif arg in ("-o", "--opt"):
+            overrides = [a for a in _take_values(args[i + 1:])]
+    try:
+        config = load_yaml(config_path) if config_path else None
+        if isinstance(config, dict):
+            apply_overrides(config, [o for o in overrides if o.startswith("Train.")])
+        per_card = config["Train"]["loader"]["batch_size_per_card"]
+    except (ConfigValueError, ConfigTypeError, KeyError, TypeError, OSError):
+        return None
+    if isinstance(per_card, bool) or not isinstance(per_card, int) or per_card < 1:
+        return None
+    return per_card * dist.get_world_size()
+
+
+def _take_values(args: list) -> list:
+    values = []
+    for arg in args:
+        if arg.startswith("-") and "=" not in arg:
+            break
+        values.append(arg)
+    return values
 
 
 def install(root: str) -> None:
@@ -80,6 +122,7 @@ def run(args: Sequence[str], script: str = DEFAULT_SCRIPT, root: str | None = No
         raise SwapError(f"{path} does not exist: run ppocr-lr train from the root of a "
                         "PaddleOCR checkout, or name the script with --script")
     install(root)
+    _ARGS[:] = list(args)
     sys.argv = [path, *args]
     runpy.run_path(path, run_name="__main__")
 

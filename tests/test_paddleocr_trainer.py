@@ -185,3 +185,35 @@ def test_a_plateau_schedule_in_paddleocrs_trainer_says_it_will_never_reduce(tmp_
             "reported to it, and PaddleOCR's trainer reports none; the rate will never be "
             "reduced (only the warm-up applies)")
     assert result.stdout.count(line) == 1 and line in log(tmp_path)
+
+
+@pytest.mark.parametrize("per_card_override, factor", [([], 2.0),
+                                                      (["Train.loader.batch_size_per_card=32"],
+                                                       4.0)])
+def test_batch_scaling_in_paddleocrs_trainer(tmp_path, per_card_override, factor):
+    """PaddleOCR's build_optimizer is not told the batch: ppocr-lr train reads it from
+    the config and the -o overrides the trainer runs with."""
+    result = ok(train(tmp_path, "Optimizer.lr.batch_scaling=linear",
+                      "Optimizer.lr.reference_batch_size=8", *per_card_override))
+    steps = len(trace(tmp_path))
+    lr = dict(TINY["Optimizer"]["lr"], learning_rate=0.01 * factor)
+    spe = steps // EPOCHS
+    expected = run(paddleocr_scheduler(lr, EPOCHS, spe), steps)
+    assert_rel([r["lr"] for r in trace(tmp_path)], expected[1:], 1e-12, "scaled schedule")
+    assert "WARNING: Optimizer.lr.batch_scaling" not in result.stdout
+
+
+@pytest.mark.parametrize("args, batch", [
+    (["-c", "configs/tiny.yml"], 16),
+    (["-c", "configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=24", "Global.x=1"], 24),
+    (["--config", "configs/tiny.yml", "--opt", "Train.loader.batch_size_per_card=0"], None),
+    (["-c", "configs/tiny.yml", "-o", "Train.loader=null"], None),
+    (["-c", "no/such.yml"], None),
+    ([], None),
+])
+def test_the_global_batch_is_read_from_the_trainers_arguments(monkeypatch, args, batch):
+    from ppocr_lr import paddleocr_swap
+
+    monkeypatch.chdir(STANDIN)
+    monkeypatch.setattr(paddleocr_swap, "_ARGS", list(args))
+    assert paddleocr_swap.global_batch_size() == batch

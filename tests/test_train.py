@@ -147,8 +147,10 @@ def test_pretrained_model_loads_weights_and_starts_the_schedule_fresh(tmp_path):
 
 def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     out = tmp_path / "dist"
-    config = write_config(tiny(out, Global__epoch_num=2, Global__eval_batch_step=[0, 4]),
-                          tmp_path / "d.yml")
+    # with the rate scaled for the global batch: 2 processes x 32 = twice the reference
+    config = tiny(out, Global__epoch_num=2, Global__eval_batch_step=[0, 4])
+    config["Optimizer"]["lr"].update(batch_scaling="linear", reference_batch_size=32)
+    config = write_config(config, tmp_path / "d.yml")
     result = run_cli(["-m", "paddle.distributed.launch", "--nproc_per_node", "2", "--log_dir",
                       str(tmp_path / "log"), "tools/train.py", "-c", config], timeout=600)
     logs = "".join(p.read_text() for p in (tmp_path / "log").glob("workerlog.*"))
@@ -157,9 +159,11 @@ def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     lr0 = [(r["global_step"], r["lr"]) for r in rank0 if r["kind"] == "step"]
     lr1 = [(r["global_step"], r["lr"]) for r in rank1 if r["kind"] == "step"]
     assert lr0 == lr1 and len(lr0) == 8  # 256 lines / 2 ranks / 32 per batch = 4 per epoch
-    schedule = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.005,
+    schedule = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.01,
                                             "warmup_epoch": 1}, 2, 4)
     assert [lr for _, lr in lr0] == [schedule.lr_at(s) for s, _ in lr0]
+    assert ("rates x2 (batch_scaling linear: global batch 64, reference 32): learning_rate "
+            "0.005 -> 0.01") in (out / "train.log").read_text()
     assert rank0[-1]["weights_sha256"] == rank1[-1]["weights_sha256"]
     assert not (out / "train.log").read_text().count("rank 1")
     # rank 0 evaluates the whole held-out set (40 lines), not its shard; the evaluation at

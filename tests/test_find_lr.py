@@ -1,0 +1,118 @@
+"""tools/find_lr.py on the tiny recognizer: the suggestion, the figure, nothing else
+touched, determinism, two processes, and bad input as one line."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from test_train import ROOT, run_cli, tiny, write_config
+
+from tools import lr_range, program  # noqa: E402  (test_train puts ROOT on sys.path)
+
+QUICK = ["--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "10"]
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("find_lr")
+    out = tmp / "run"
+    out.mkdir()
+    (out / "latest.pdparams").write_bytes(b"the run's checkpoint")
+    config = write_config(tiny(out), tmp / "t.yml")
+    result = run_cli(["tools/find_lr.py", "-c", config, *QUICK])
+    return result, out, config
+
+
+def suggestion_of(stdout):
+    line = next(l for l in stdout.splitlines() if l.startswith("suggested learning_rate"))
+    return float(line.split()[2])
+
+
+def test_it_prints_a_suggestion_and_the_line_to_paste(first):
+    result, out, _ = first
+    assert result.returncode == 0, result.stderr[-3000:]
+    lr = suggestion_of(result.stdout)
+    assert f"paste into Optimizer.lr:  learning_rate: {lr:.3g}" in result.stdout
+    assert f"-o Optimizer.lr.learning_rate={lr:.3g}" in result.stdout
+    assert "global batch of 32" in result.stdout and "minimum" in result.stdout
+    # the tiny recognizer learns at rates from about 1e-3 to 1e-1 (its config: 5e-3)
+    assert 1e-3 <= lr <= 0.3
+
+
+def test_the_figure_and_curve_are_written_and_nothing_else(first):
+    result, out, _ = first
+    assert sorted(os.listdir(out)) == ["latest.pdparams", "lr_range_test.json",
+                                       "lr_range_test.png"]
+    assert (out / "latest.pdparams").read_bytes() == b"the run's checkpoint"
+    assert (out / "lr_range_test.png").stat().st_size > 10_000
+    curve = json.loads((out / "lr_range_test.json").read_text())
+    assert curve["suggestion"] == pytest.approx(suggestion_of(result.stdout), rel=5e-3)
+    assert len(curve["lr"]) == len(curve["loss"]) <= 60 and curve["lr"][0] == 1e-5
+
+
+def test_the_suggested_rate_trains_the_tiny_recognizer(first, tmp_path):
+    result, _, _ = first
+    lr = suggestion_of(result.stdout)
+    config = tiny(tmp_path / "t", Global__eval_batch_step=[0, 100])
+    config["Optimizer"]["lr"] = {"name": "Cosine", "learning_rate": lr, "warmup_epoch": 1}
+    program.train(config)
+    with open(tmp_path / "t" / "metrics.jsonl") as f:
+        losses = [json.loads(l)["loss"] for l in f if '"step"' in l]
+    assert np.mean(losses[-4:]) < 0.5 * np.mean(losses[:4])
+
+
+def test_the_same_seed_gives_the_same_curve(first, tmp_path):
+    _, out, config = first
+    runs = []
+    for i in range(2):
+        c = tiny(tmp_path / f"r{i}")
+        result, _, _ = lr_range.find_lr(c, None, start_lr=1e-5, end_lr=10.0, num_iters=60)
+        runs.append(result)
+    assert runs[0].losses == runs[1].losses and runs[0].suggestion == runs[1].suggestion
+    first_curve = json.loads((out / "lr_range_test.json").read_text())
+    assert first_curve["loss"] == runs[0].losses  # the command line's run too
+
+
+def test_two_processes_suggest_the_same_rate(tmp_path):
+    out = tmp_path / "dist"
+    config = write_config(tiny(out), tmp_path / "d.yml")
+    result = run_cli(["-m", "paddle.distributed.launch", "--nproc_per_node", "2", "--log_dir",
+                      str(tmp_path / "log"), "tools/find_lr.py", "-c", config, *QUICK],
+                     timeout=600)
+    logs = [(tmp_path / "log" / f"workerlog.{r}").read_text() for r in (0, 1)]
+    assert result.returncode == 0, result.stdout[-2000:] + logs[0][-2000:] + logs[1][-2000:]
+    lines = [[l for l in log.splitlines() if l.startswith("suggested learning_rate")]
+             for log in logs]
+    assert len(lines[0]) == 1 and lines[0] == lines[1]
+    assert "global batch of 64" in logs[0]  # 2 processes x 32
+    assert (out / "lr_range_test.png").exists()
+
+
+def test_too_few_iterations_is_one_error_line_and_the_curve_is_still_written(tmp_path):
+    out = tmp_path / "few"
+    config = write_config(tiny(out), tmp_path / "f.yml")
+    result = run_cli(["tools/find_lr.py", "-c", config, "--num-iters", "4"])
+    assert result.returncode == 1
+    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    assert len(errors) == 1 and "too few iterations" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and (out / "lr_range_test.png").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--start-lr", "0"], "error: --start-lr: --start-lr 0.0 and --end-lr 10.0; expected 0 <"),
+    (["--start-lr", "1", "--end-lr", "0.1"], "error: --end-lr: --start-lr 1.0 and"),
+    (["--num-iters", "0"], "error: --num-iters: got 0; expected 1 to 1,000,000"),
+    (["--beta", "1"], "error: --beta: got 1.0; expected 0 <= beta < 1"),
+    (["--diverge-factor", "nan"], "error: --diverge-factor: got nan; expected a finite"),
+    (["-o", "Global.epoch_numm=3"], "error: -o Global.epoch_numm: unknown key (did you mean"),
+    (["--out", "/proc/no/such/dir/x.png", "--num-iters", "12"], "error: /proc/no/such/dir"),
+])
+def test_bad_input_is_one_error_line(tmp_path, args, says):
+    config = write_config(tiny(tmp_path / "bad"), tmp_path / "b.yml")
+    result = run_cli(["tools/find_lr.py", "-c", config, *args])
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(says), result.stderr
+    assert "Traceback" not in result.stderr
