@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 from . import config as yaml_config
 from . import preview
 from .errors import ConfigTypeError, ConfigValueError
+from .preview.run_length import global_batch_size
 
 PROG = "ppocr-lr"
 
@@ -163,7 +164,10 @@ def _check(args) -> int:
             source = preview.Source(path, {}, document if isinstance(document, dict) else None)
             steps_per_epoch = preview.run_length(source, 1, None, args.dataset_size,
                                                  args.batch_size, args.nproc)[1]
-        problems = preview.check(document, steps_per_epoch, args.epochs)
+        batch = None
+        if isinstance(document, dict) and (args.batch_size or args.nproc > 1):
+            batch = global_batch_size(document, args.batch_size, args.nproc)[0]
+        problems = preview.check(document, steps_per_epoch, args.epochs, batch)
         if problems:
             status = 1
             print(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")

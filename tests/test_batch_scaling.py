@@ -186,3 +186,22 @@ def test_show_gives_the_scaled_rates(tmp_path, capsys):
             "[Train.loader.batch_size_per_card 64 x --nproc 4], reference 64)") in out
     assert "[0.002, 0.0002]" in out and "[0.001, 0.0001] scaled x2 for the batch" in out
     assert math.isclose(float(out.split("max ")[1].split()[0]), 0.002)
+
+
+def test_check_reads_the_batch_from_the_config_or_the_flags(tmp_path, capsys):
+    from ppocr_lr import cli
+
+    config = tmp_path / "c.yml"
+    block = {"name": "Cosine", "learning_rate": 0.001, "batch_scaling": "linear",
+             "reference_batch_size": 64}
+    config.write_text(yaml.safe_dump({"Global": {"epoch_num": 4},
+                                      "Optimizer": {"name": "Adam", "lr": block},
+                                      "Train": {"loader": {"batch_size_per_card": 64}}}))
+    assert cli.main(["check", "-c", str(config), "--nproc", "2"]) == 0
+    assert capsys.readouterr().out.strip().endswith(": ok")
+    lr_only = tmp_path / "lr.yml"
+    lr_only.write_text(yaml.safe_dump({"lr": block}))
+    assert cli.main(["check", "-c", str(lr_only), "--epochs", "3"]) == 1
+    assert "Optimizer.lr.batch_scaling: 'linear' is written, but the trainer did not give" \
+        in capsys.readouterr().out
+    assert cli.main(["check", "-c", str(lr_only), "--epochs", "3", "--batch-size", "32"]) == 0

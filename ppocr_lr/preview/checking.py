@@ -9,17 +9,20 @@ from .. import messages
 from ..errors import ConfigTypeError, ConfigValueError, shown
 from ..optimizer import resolve_optimizer
 from ..registry import build_lr_scheduler
+from .run_length import global_batch_size as batch_of
 from .sources import section
 
 NOMINAL_STEPS_PER_EPOCH = 1000  # what `check` uses when no run length is given
 
 
 def check(config: dict, steps_per_epoch: Optional[int] = None,
-          epochs: Optional[int] = None) -> list[str]:
+          epochs: Optional[int] = None, global_batch_size: Optional[int] = None) -> list[str]:
     """Every problem, each with its YAML path; an empty list when the block is clean.
 
     The run length is ``epochs`` (default ``Global.epoch_num``; an lr-only file needs it)
-    times ``steps_per_epoch`` (default :data:`NOMINAL_STEPS_PER_EPOCH`)."""
+    times ``steps_per_epoch`` (default :data:`NOMINAL_STEPS_PER_EPOCH`).  Batch scaling
+    is checked against ``global_batch_size`` (default: ``Train.loader.batch_size_per_card``
+    of one process)."""
     problems: list[str] = []
     if not isinstance(config, dict):
         return [f"expected a config mapping, got {shown(config)}"]
@@ -42,6 +45,11 @@ def check(config: dict, steps_per_epoch: Optional[int] = None,
         epochs = 1
     spe = steps_per_epoch or NOMINAL_STEPS_PER_EPOCH
     optimizer = config["Optimizer"]
+    if global_batch_size is None:
+        try:
+            global_batch_size = batch_of(config)[0]
+        except (ConfigValueError, ConfigTypeError) as err:
+            problems.append(str(err))
 
     def attempt(action):
         with messages.collecting() as found:
@@ -54,7 +62,8 @@ def check(config: dict, steps_per_epoch: Optional[int] = None,
     if not isinstance(optimizer, dict):
         return problems + [f"Optimizer: got {shown(optimizer)}; expected a mapping"]
     if "lr" in optimizer:
-        attempt(lambda: build_lr_scheduler(optimizer["lr"], epochs, spe))
+        attempt(lambda: build_lr_scheduler(optimizer["lr"], epochs, spe,
+                                           global_batch_size=global_batch_size))
     if not lr_only:  # the rest of the block, with a stand-in lr so each problem shows once
         stand_in = dict(optimizer, lr={"learning_rate": 1.0}) if "lr" in optimizer else optimizer
         attempt(lambda: resolve_optimizer(stand_in, epochs, spe))

@@ -11,6 +11,20 @@ from ..params import Integer, RunLength
 from .sources import Source, section
 
 
+def global_batch_size(config: Optional[dict], batch_size: Optional[int] = None,
+                      nproc: int = 1) -> tuple[Optional[int], str]:
+    """``(processes x batch per process, where it came from)``, or ``(None, "")`` when
+    neither ``--batch-size`` nor ``Train.loader.batch_size_per_card`` gives the batch."""
+    loader = section(config or {}, "Train.loader") or {}
+    if not (batch_size or loader.get("batch_size_per_card")):
+        return None, ""
+    per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
+                                           "Train.loader.batch_size_per_card")
+    return per_process * nproc, (
+        f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
+        f"{per_process} x --nproc {nproc}")
+
+
 def run_length(source: Source, epochs: Optional[int] = None,
                steps_per_epoch: Optional[int] = None, dataset_size: Optional[int] = None,
                batch_size: Optional[int] = None, nproc: int = 1) -> tuple[int, int, dict]:
@@ -19,14 +33,9 @@ def run_length(source: Source, epochs: Optional[int] = None,
     ``Train.loader.batch_size_per_card``, times ``nproc``)."""
     origins = {}
     loader = section(source.config or {}, "Train.loader") or {}
-    global_batch = None
-    if batch_size or loader.get("batch_size_per_card"):
-        per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
-                                               "Train.loader.batch_size_per_card")
-        global_batch = per_process * nproc
-        origins["global_batch_size"] = (
-            f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
-            f"{per_process} x --nproc {nproc}")
+    global_batch, origin = global_batch_size(source.config, batch_size, nproc)
+    if origin:
+        origins["global_batch_size"] = origin
     if epochs is not None:
         origins["epochs"] = "--epochs"
     elif source.epochs is not None:
