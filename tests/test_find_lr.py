@@ -116,3 +116,20 @@ def test_bad_input_is_one_error_line(tmp_path, args, says):
     errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(says), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch():
+    from types import SimpleNamespace
+
+    from ppocr_lr.range_test import RangeTestResult, RangeTestSettings
+
+    result = RangeTestResult(RangeTestSettings(), steepest_lr=0.001, minimum_lr=0.4)
+    parts = SimpleNamespace(global_batch=128)
+    block = {"name": "Cosine", "learning_rate": 0.002, "batch_scaling": "linear",
+             "reference_batch_size": 32}
+    lines = lr_range.report(result, parts, None, block)
+    assert "paste into Optimizer.lr:  learning_rate: 0.01" in lines  # 0.04 / (128 / 32)
+    assert any("x4 for this global batch of 128" in l and "0.04 once scaled" in l
+               for l in lines)
+    plain = lr_range.report(result, parts, None, {"name": "OneCycle", "max_lr": 0.1})
+    assert "paste into Optimizer.lr:  max_lr: 0.04" in plain

@@ -19,6 +19,7 @@ import paddle.distributed as dist
 
 import ppocr_lr
 import ppocr_lr.config
+from ppocr_lr import messages
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
 from ppocr_lr.range_test import RULES, RangeTestSettings, range_test
@@ -48,13 +49,26 @@ def rate_key(lr_block) -> str:
     return "max_lr" if name == "OneCycle" else "learning_rate"
 
 
+def scaling_of(lr_block, global_batch: int) -> tuple[float, str, int | None]:
+    """``(factor, rule, reference)`` of the block's batch scaling at ``global_batch``
+    (``(1.0, "", None)`` without scaling), read from the schedule ppocr_lr builds."""
+    if not isinstance(lr_block, dict) or lr_block.get("batch_scaling", "none") == "none":
+        return 1.0, "", None
+    with messages.collecting():
+        schedule = ppocr_lr.build_lr_scheduler(lr_block, 1, 1, global_batch_size=global_batch)
+    if schedule.batch_rule is None:
+        return 1.0, "", None
+    return schedule.batch_scale, schedule.batch_rule[0], schedule.batch_rule[2]
+
+
 def find_lr(config: dict, out: str | None = None, **settings):
     """Run the range test for ``config``; returns ``(result, figure path or None)``."""
     settings = RangeTestSettings.checked(names=OPTIONS, **settings)
     parts = prepare(config, evaluation=False, log_file=None)
     optimizer_block = plateau_follows_the_metric(config.get("Optimizer", {}), parts.indicator)
     optimizer = build_optimizer_at_rate(optimizer_block, parts.g["epoch_num"],
-                                        len(parts.loader), parts.layer, settings.start_lr)
+                                        len(parts.loader), parts.layer, settings.start_lr,
+                                        global_batch_size=parts.global_batch)
     model = paddle.DataParallel(parts.layer) if parts.world > 1 else parts.layer
     model.train()
     loss_fn, stream = CTCLoss(), batches_forever(parts.loader, parts.batches)
@@ -89,12 +103,19 @@ def find_lr(config: dict, out: str | None = None, **settings):
 def report(result, parts, path, lr_block) -> list[str]:
     lines = [result.describe()]
     if result.suggestion is not None:
-        key, value = rate_key(lr_block), f"{result.suggestion:.3g}"
+        factor, rule, reference = scaling_of(lr_block, parts.global_batch)
+        key, value = rate_key(lr_block), f"{result.suggestion / factor:.3g}"
         lines += [f"paste into Optimizer.lr:  {key}: {value}",
-                  f"or on the command line:   -o Optimizer.lr.{key}={value}",
-                  f"(found with a global batch of {parts.global_batch}; with "
-                  f"Optimizer.lr.batch_scaling, write reference_batch_size: "
-                  f"{parts.global_batch})"]
+                  f"or on the command line:   -o Optimizer.lr.{key}={value}"]
+        if rule:
+            lines.append(f"(the block scales its rates x{factor:.4g} for this global batch of "
+                         f"{parts.global_batch} (batch_scaling {rule}, reference_batch_size "
+                         f"{reference}): {value} is the rate at the reference batch, "
+                         f"{result.suggestion:.3g} once scaled)")
+        else:
+            lines.append(f"(found with a global batch of {parts.global_batch}; with "
+                         f"Optimizer.lr.batch_scaling, write reference_batch_size: "
+                         f"{parts.global_batch})")
         if result.message:
             lines.append(f"note: {result.message}")
     if path:
