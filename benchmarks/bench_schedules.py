@@ -128,11 +128,14 @@ def first_reaching(run: dict, threshold: float) -> float:
     return float("inf")
 
 
-def entries(rate: float, range_rate: float) -> list[tuple[str, str, dict]]:
-    """``(key, label, lr block)`` of every entry of the study."""
+def entries(rate: float, range_rate: float, readings: dict) -> list[tuple[str, str, dict]]:
+    """``(key, label, lr block)`` of every entry of the study; ``readings``: other rules
+    of the range test -> their rates, each run with Cosine."""
     rows = [("default", f"Cosine {rate:g} (shipped default)", SHAPES["Cosine"](rate))]
     rows += [(shape, f"{shape} {range_rate:g}", make(range_rate))
              for shape, make in SHAPES.items()]
+    rows += [(f"Cosine_{rule.replace('/', '')}", f"Cosine {r:g} (range test, {rule})",
+              SHAPES["Cosine"](r)) for rule, r in readings.items()]
     return rows
 
 
@@ -144,7 +147,8 @@ def best_entry(results: dict, rows) -> str:
         reach = np.mean([first_reaching(r, 0.95) for r in runs])
         return (reach, -np.mean([r["summary"]["final_acc"] for r in runs]))
 
-    return min((row for row in rows if row[0] != "default"), key=rank)[0]
+    return min((row for row in rows if row[0] != "default"
+                and not row[0].startswith("Cosine_")), key=rank)[0]
 
 
 def spread(values) -> str:
@@ -241,6 +245,9 @@ def main(argv=None) -> int:
     parser.add_argument("--report", action="store_true",
                         help="only write the document from the runs on disk")
     parser.add_argument("--fresh", action="store_true", help="run everything again")
+    parser.add_argument("--other-readings", nargs="*", default=[], metavar="RULE",
+                        help="also run Cosine at these readings of the range test "
+                             "(minimum/10, steepest)")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "schedule_study.md"))
     args = parser.parse_args(argv)
     if args.fresh and os.path.isdir(args.runs):
@@ -252,7 +259,9 @@ def main(argv=None) -> int:
     rate = config_rate()
     range_rate, range_result = range_test_rate(args.runs)
     print(f"range test: {range_rate:g}", flush=True)
-    rows = entries(rate, range_rate)
+    readings = {rule: float(f"{range_result['readings'][rule]:.3g}")
+                for rule in args.other_readings}
+    rows = entries(rate, range_rate, readings)
 
     def run_all(todo):
         if args.report:

@@ -10,18 +10,22 @@ The loss is smoothed with an exponential moving average whose start-up bias is r
 The ramp stops early once the smoothed loss exceeds ``diverge_factor`` times its best
 value, or the loss is not finite.
 
-Two readings of the curve are computed; ``rule`` picks the suggestion:
+Three readings of the curve are computed; ``rule`` picks the suggestion:
 
-* ``minimum/10`` (the default): a tenth of the rate at the averaged loss's minimum
-  (fastai's classic rule).  The minimum sits just before divergence; a tenth of it is
-  the largest rate with a margin.  On the default recognizer it gives 0.08, and a
-  500-iteration Cosine run at that rate reaches 95.5% where the config's 0.002 reaches
-  55% (``docs/schedule_study.md`` has the full study).
 * ``steepest``: the rate where the averaged loss falls fastest against ``log(lr)``,
-  between the start of the ramp and the minimum (PyTorch Lightning's reading).  It
-  marks where the loss starts to move; with a CTC loss that is the easy first drop (to
-  predicting blanks), 3.1e-4 on the default recognizer, six times below the config's
-  rate, so it is not the default here.
+  between the start of the ramp and the minimum (PyTorch Lightning's reading).  It marks
+  where training starts to move the loss.
+* ``minimum/10``: a tenth of the rate at the averaged loss's minimum (fastai's classic
+  rule).  The minimum sits just before divergence; a tenth of it keeps a margin.
+* ``midpoint`` (the default): the geometric mean of the two, the middle, in log scale, of
+  the span where the rate is neither too small to learn nor close to diverging.  On a
+  curve with a long flat floor, as a CTC loss gives (a quick drop to predicting blanks,
+  then a plateau over three decades), the steepest descent only marks the quick drop (3.1e-4
+  on the default recognizer, six times below its config's 0.002) and the minimum lies
+  anywhere on the flat floor (0.82 there, so minimum/10 = 0.082); the midpoint (0.016)
+  is the one that does not depend on either end being sharp.  500-iteration Cosine runs
+  of the default recognizer reach 55.3% at 0.002, 95.5% at 0.006, 97.5% at 0.02 and 95.5%
+  at 0.08; ``docs/schedule_study.md`` measures whole runs.
 
 The curve is read on a centred average of the losses, not on the running average that
 decides when to stop: that one trails the ramp by about ``1 / (1 - beta)`` iterations.
@@ -43,7 +47,7 @@ import numpy as np
 
 from .errors import ConfigTypeError, ConfigValueError
 
-RULES = ("minimum/10", "steepest")
+RULES = ("midpoint", "minimum/10", "steepest")
 # The first steps of the ramp are at rates too small to move the loss: their slope is
 # noise, so the steepest descent is looked for after them.
 SKIP_START = 5
@@ -59,7 +63,7 @@ class RangeTestSettings:
     num_iters: int = 200
     beta: float = 0.98  # smoothing of the loss
     diverge_factor: float = 4.0
-    rule: str = "minimum/10"
+    rule: str = "midpoint"
 
     def lr(self, i: int) -> float:
         """The ramp's rate at iteration ``i`` (closed form; ``i`` from 0)."""
@@ -144,22 +148,27 @@ class RangeTestResult:
     minimum_lr: float | None = None
     message: str = ""
 
+    def reading(self, rule: str) -> float | None:
+        """The rate ``rule`` reads from the curve (None when the curve gives none)."""
+        if self.steepest_lr is None or self.minimum_lr is None:
+            return None
+        return {"steepest": self.steepest_lr, "minimum/10": self.minimum_lr / 10,
+                "midpoint": math.sqrt(self.steepest_lr * self.minimum_lr)}[rule]
+
     @property
     def suggestion(self) -> float | None:
-        if self.settings.rule == "steepest":
-            return self.steepest_lr
-        return None if self.minimum_lr is None else self.minimum_lr / 10
+        return self.reading(self.settings.rule)
 
     def describe(self) -> str:
         """One line: the suggestion and the rule, or why there is none."""
         if self.suggestion is None:
             return f"no suggestion: {self.message}"
-        other = (f"minimum/10 = {self.minimum_lr / 10:.3g}" if self.settings.rule == "steepest"
-                 else f"steepest descent at {self.steepest_lr:.3g}" if self.steepest_lr
-                 else "no steepest descent")
-        rule = ("the steepest descent of the averaged loss" if self.settings.rule == "steepest"
-                else "a tenth of the rate at the averaged loss's minimum")
-        return (f"suggested learning_rate: {self.suggestion:.3g} ({rule}; {other}; "
+        rule = {"steepest": "the steepest descent of the averaged loss",
+                "minimum/10": "a tenth of the rate at the averaged loss's minimum",
+                "midpoint": "the geometric mean of the steepest descent and the minimum"
+                }[self.settings.rule]
+        return (f"suggested learning_rate: {self.suggestion:.3g} ({rule}; steepest descent "
+                f"at {self.steepest_lr:.3g}, minimum at {self.minimum_lr:.3g}; "
                 f"{len(self.lrs)} iterations, {self.stop})")
 
     def _caption(self) -> str:
@@ -173,6 +182,7 @@ class RangeTestResult:
         return {"settings": vars(self.settings), "lr": self.lrs, "loss": self.losses,
                 "curve": self.curve, "stop": self.stop, "steepest_lr": self.steepest_lr,
                 "minimum_lr": self.minimum_lr, "suggestion": self.suggestion,
+                "readings": {rule: self.reading(rule) for rule in RULES},
                 "message": self.message}
 
     def plot(self, path: str, title: str = "") -> str:
@@ -235,7 +245,7 @@ def range_test(train_step: Callable[[float], Any], *, restore: Iterable[Any] = (
     (the model, the optimizer) put back as they were before the test, so training can
     start from the same weights.  ``settings`` are :class:`RangeTestSettings` fields:
     ``start_lr`` (1e-7), ``end_lr`` (10), ``num_iters`` (200), ``beta`` (0.98),
-    ``diverge_factor`` (4), ``rule`` (``minimum/10`` or ``steepest``).
+    ``diverge_factor`` (4), ``rule`` (``midpoint``, ``minimum/10`` or ``steepest``).
 
     A curve that gives no suggestion (a loss that is not finite from the first step, too
     few iterations before it diverges) is not an error: the result's ``suggestion`` is

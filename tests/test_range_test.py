@@ -56,10 +56,15 @@ def test_the_readings_fall_inside_the_stable_band_of_least_squares(seed):
     assert stable / 30 < result.minimum_lr / 10 < stable / 5
     # the steepest descent is where the loss falls, below the minimum
     assert stable / 1000 < result.steepest_lr < result.minimum_lr
-    assert result.suggestion == result.minimum_lr / 10 and result.message == ""
-    rule = range_test(least_squares(seed)[0], start_lr=1e-5, end_lr=10.0, num_iters=150,
-                      rule="steepest")
-    assert rule.suggestion == result.steepest_lr
+    # the midpoint (the default) between them, in log scale
+    assert result.suggestion == pytest.approx(math.sqrt(result.steepest_lr
+                                                        * result.minimum_lr), rel=1e-12)
+    assert stable / 100 < result.suggestion < stable / 2 and result.message == ""
+    for rule, expected in (("steepest", result.steepest_lr),
+                           ("minimum/10", result.minimum_lr / 10)):
+        again = range_test(least_squares(seed)[0], start_lr=1e-5, end_lr=10.0, num_iters=150,
+                           rule=rule)
+        assert again.suggestion == expected
 
 
 def test_the_loss_is_smoothed_without_bias_and_read_without_lag():
