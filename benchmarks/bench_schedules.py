@@ -106,10 +106,12 @@ def train(runs: str, key: str, block: dict, seed: int) -> dict:
     return read_run(out)
 
 
-def range_test_rate(runs: str) -> tuple[float, dict]:
+def range_test_rate(runs: str, run: bool = True) -> tuple[float, dict]:
     """The range test's suggestion for the config (run once, then read from disk)."""
     out = os.path.join(runs, "range_test")
     result_file = os.path.join(out, "lr_range_test.json")
+    if not os.path.exists(result_file) and not run:
+        sys.exit(f"error: {result_file} does not exist: run the study first")
     if not os.path.exists(result_file):
         os.makedirs(out, exist_ok=True)
         subprocess.run([sys.executable, os.path.join(ROOT, "tools", "find_lr.py"), "-c",
@@ -139,7 +141,7 @@ def entries(rate: float, range_rate: float, readings: dict) -> list[tuple[str, s
     return rows
 
 
-def best_entry(results: dict, rows) -> str:
+def best_entry(results: dict, rows) -> str | None:
     """The entry at the range test's rate that reached 95% soonest on average (a seed that
     never did counts as never); ties go to the higher final accuracy."""
     def rank(row):
@@ -147,8 +149,9 @@ def best_entry(results: dict, rows) -> str:
         reach = np.mean([first_reaching(r, 0.95) for r in runs])
         return (reach, -np.mean([r["summary"]["final_acc"] for r in runs]))
 
-    return min((row for row in rows if row[0] != "default"
-                and not row[0].startswith("Cosine_")), key=rank)[0]
+    candidates = [row for row in rows
+                  if row[0] != "default" and not row[0].startswith("Cosine_")]
+    return min(candidates, key=rank)[0] if candidates else None
 
 
 def spread(values) -> str:
@@ -196,7 +199,7 @@ def figure(results: dict, rows, path: str) -> None:
 
 
 def report(results: dict, rows, rate: float, range_rate: float, range_result: dict,
-           recipe: str, seconds: float, out: str, figure_path: str) -> str:
+           recipe: str, out: str, figure_path: str) -> str:
     lines = ["# Schedule study: the default recognizer, 1,500 iterations", "",
              "Written by `python benchmarks/bench_schedules.py` (rerun it to measure again; "
              "finished runs are reused, `--fresh` starts over).", "",
@@ -231,10 +234,20 @@ def report(results: dict, rows, rate: float, range_rate: float, range_result: di
               f"{', '.join(f'{100 * s:.0f}%' for s in shares)} of the default's iterations "
               f"(target: at most {100 * TARGET_SHARE:.0f}% on both seeds): "
               f"**{'met' if met else 'not met'}**.", "",
-              f"The study took {seconds / 60:.0f} minutes of wall time, two runs at a time."]
+              study_time(results, rows)]
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return "\n".join(lines)
+
+
+def study_time(results: dict, rows) -> str:
+    """What the runs cost, from their own summaries (an interrupted and resumed study
+    counts each run once)."""
+    seconds = [r["summary"]["seconds"] for key, _, _ in rows for r in results[key]]
+    return (f"Each run took {min(seconds) / 60:.0f} to {max(seconds) / 60:.0f} minutes, two "
+            f"at a time on this 2-core machine: the {len(seconds)} runs are "
+            f"{sum(seconds) / 2 / 60:.0f} minutes of wall time, plus about 2 minutes for the "
+            "range test.")
 
 
 def main(argv=None) -> int:
@@ -255,9 +268,8 @@ def main(argv=None) -> int:
         shutil.rmtree(args.runs)
     figures = os.path.join(os.path.dirname(args.out), "figures")
     os.makedirs(figures, exist_ok=True)
-    started = time.time()
     rate = config_rate()
-    range_rate, range_result = range_test_rate(args.runs)
+    range_rate, range_result = range_test_rate(args.runs, run=not args.report)
     print(f"range test: {range_rate:g}", flush=True)
     readings = {rule: float(f"{range_result['readings'][rule]:.3g}")
                 for rule in args.other_readings}
@@ -276,21 +288,12 @@ def main(argv=None) -> int:
     if args.report:  # a study still running: the entries finished so far
         rows = [row for row in rows if all(results[row[0]])]
     recipe = best_entry(results, rows)
+    if recipe is None or "default" not in [row[0] for row in rows]:
+        sys.exit("error: the default and at least one entry at the range test's rate must "
+                 "have finished")
     figure_path = os.path.join(figures, "schedule_study.png")
     figure(results, rows, figure_path)
-    seconds = time.time() - started
-    timing_file = os.path.join(args.runs, "wall_seconds.json")
-    earlier = 0.0
-    if os.path.exists(timing_file):  # an interrupted study's earlier sessions count too
-        with open(timing_file) as f:
-            earlier = json.load(f)["seconds"]
-    if args.report:
-        seconds = earlier
-    else:
-        seconds += earlier
-        with open(timing_file, "w") as f:
-            json.dump({"seconds": seconds}, f)
-    print(report(results, rows, rate, range_rate, range_result, recipe, seconds, args.out,
+    print(report(results, rows, rate, range_rate, range_result, recipe, args.out,
                  figure_path))
     return 0
 

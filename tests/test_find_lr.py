@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from test_train import ROOT, run_cli, tiny, write_config
+from test_train import run_cli, tiny, write_config
 
 from tools import lr_range, program  # noqa: E402  (test_train puts ROOT on sys.path)
 
