@@ -123,7 +123,8 @@ def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch
 
     from ppocr_lr.range_test import RangeTestResult, RangeTestSettings
 
-    result = RangeTestResult(RangeTestSettings(), steepest_lr=0.001, minimum_lr=0.4)
+    result = RangeTestResult(RangeTestSettings(rule="minimum/10"), steepest_lr=0.001,
+                             minimum_lr=0.4)
     parts = SimpleNamespace(global_batch=128)
     block = {"name": "Cosine", "learning_rate": 0.002, "batch_scaling": "linear",
              "reference_batch_size": 32}

@@ -291,6 +291,7 @@ def test_drop_lists_are_exactly_the_keys_paddleocrs_signatures_lack():
 
     from reference import standin_learning_rate
     own = {"warmup_start_lr", "decay_ends_at_last_step", "warmup_prefix", "by_epoch", "honour",
+           "batch_scaling", "reference_batch_size",
            "cycle_momentum", "base_momentum", "max_momentum",
            "boundaries",
            "learning_rate"}  # Piecewise's learning_rate has its own notice

@@ -145,9 +145,9 @@ def test_strict_mode_from_the_environment(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "ppocr-lr: error: Optimizer.lr.warmup_epochs: unknown key (did you mean "
-        "'warmup_epoch'?). Valid keys: by_epoch, decay_ends_at_last_step, eta_min, honour, "
-        "last_epoch, learning_rate, strict, warmup_epoch, warmup_prefix, warmup_start_lr, "
-        "warmup_steps. This is an error "
+        "'warmup_epoch'?). Valid keys: batch_scaling, by_epoch, decay_ends_at_last_step, "
+        "eta_min, honour, last_epoch, learning_rate, reference_batch_size, strict, "
+        "warmup_epoch, warmup_prefix, warmup_start_lr, warmup_steps. This is an error "
         "because strict mode is on (PPOCR_LR_STRICT=1)."]
     bad = train(tmp_path, env={"PPOCR_LR_STRICT": "maybe"})
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
