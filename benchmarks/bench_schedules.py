@@ -70,6 +70,19 @@ def flow(block: dict) -> str:
     return yaml.safe_dump(block, default_flow_style=True, width=1000).strip()
 
 
+def shown(block: dict) -> str:
+    """``flow`` for the document: numbers to 12 significant digits (0.0161 / 10 is
+    0.0016099999999999999 as a float)."""
+    def tidy(value):
+        if isinstance(value, float):
+            return float(f"{value:.12g}")
+        if isinstance(value, list):
+            return [tidy(v) for v in value]
+        return value
+
+    return flow({k: tidy(v) for k, v in block.items()})
+
+
 def run_dir(runs: str, key: str, seed: int) -> str:
     return os.path.join(runs, key, f"seed{seed}")
 
@@ -223,7 +236,7 @@ def report(results: dict, rows, rate: float, range_rate: float, range_result: di
     for key, label, block in rows:
         runs = results[key]
         lines.append(
-            f"| {label} | `{flow(block)}` | {percent([r['summary']['final_acc'] for r in runs])} "
+            f"| {label} | `{shown(block)}` | {percent([r['summary']['final_acc'] for r in runs])} "
             f"| {spread([r['summary']['final_norm_edit_dis'] for r in runs])} | "
             f"{spread([first_reaching(r, 0.90) for r in runs])} | "
             f"{spread([first_reaching(r, 0.95) for r in runs])} |")
