@@ -118,13 +118,14 @@ def build_optimizer(config: Mapping[str, Any], epochs: int, step_each_epoch: int
 def build_optimizer_at_rate(config: Mapping[str, Any], epochs: int, step_each_epoch: int,
                             model: paddle.nn.Layer, learning_rate: float,
                             strict: bool = False, global_batch_size: int | None = None
-                            ) -> paddle.optimizer.Optimizer:
-    """The optimizer ``config`` describes (its betas, weight decay, clipping), with a plain
-    float ``learning_rate`` in place of the schedule, so that ``set_lr`` can drive it (the
-    range test).  The ``lr`` block is still checked."""
-    spec, opts, _ = resolve_optimizer(config, epochs, step_each_epoch, strict,
-                                      global_batch_size)
-    return _assemble(spec, opts, float(learning_rate), model)
+                            ):
+    """``(optimizer, lr_scheduler)``: the optimizer ``config`` describes (its betas, weight
+    decay, clipping) with a plain float ``learning_rate`` in place of the schedule, so that
+    ``set_lr`` can drive it (the range test), and the schedule the ``lr`` block builds
+    (checked, and telling its batch scaling), which the optimizer does not follow."""
+    spec, opts, lr_scheduler = resolve_optimizer(config, epochs, step_each_epoch, strict,
+                                                 global_batch_size)
+    return _assemble(spec, opts, float(learning_rate), model), lr_scheduler
 
 
 def _assemble(spec: "OptimizerSpec", opts: dict, learning_rate, model):

@@ -7,6 +7,8 @@ import os
 import numpy as np
 import pytest
 
+import ppocr_lr
+
 from test_train import run_cli, tiny, write_config
 
 from tools import lr_range, program  # noqa: E402  (test_train puts ROOT on sys.path)
@@ -68,7 +70,7 @@ def test_the_same_seed_gives_the_same_curve(first, tmp_path):
     runs = []
     for i in range(2):
         c = tiny(tmp_path / f"r{i}")
-        result, _, _ = lr_range.find_lr(c, None, start_lr=1e-5, end_lr=10.0, num_iters=60)
+        result, _, _, _ = lr_range.find_lr(c, None, start_lr=1e-5, end_lr=10.0, num_iters=60)
         runs.append(result)
     assert runs[0].losses == runs[1].losses and runs[0].suggestion == runs[1].suggestion
     first_curve = json.loads((out / "lr_range_test.json").read_text())
@@ -128,9 +130,12 @@ def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch
     parts = SimpleNamespace(global_batch=128)
     block = {"name": "Cosine", "learning_rate": 0.002, "batch_scaling": "linear",
              "reference_batch_size": 32}
-    lines = lr_range.report(result, parts, None, block)
+    def schedule(lr_block):  # as find_lr builds it, at this global batch
+        return ppocr_lr.build_lr_scheduler(lr_block, 1, 1, global_batch_size=128)
+
+    lines = lr_range.report(result, parts, None, schedule(block))
     assert "paste into Optimizer.lr:  learning_rate: 0.01" in lines  # 0.04 / (128 / 32)
     assert any("x4 for this global batch of 128" in l and "0.04 once scaled" in l
                for l in lines)
-    plain = lr_range.report(result, parts, None, {"name": "OneCycle", "max_lr": 0.1})
+    plain = lr_range.report(result, parts, None, schedule({"name": "OneCycle", "max_lr": 0.1}))
     assert "paste into Optimizer.lr:  max_lr: 0.04" in plain

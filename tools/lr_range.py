@@ -19,7 +19,6 @@ import paddle.distributed as dist
 
 import ppocr_lr
 import ppocr_lr.config
-from ppocr_lr import messages
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
 from ppocr_lr.range_test import RULES, RangeTestSettings, range_test
@@ -43,30 +42,18 @@ def batches_forever(loader, batches):
         epoch += 1
 
 
-def rate_key(lr_block) -> str:
+def rate_key(schedule) -> str:
     """The key of an lr block that holds its peak rate."""
-    name = lr_block.get("name") if isinstance(lr_block, dict) else None
-    return "max_lr" if name == "OneCycle" else "learning_rate"
-
-
-def scaling_of(lr_block, global_batch: int) -> tuple[float, str, int | None]:
-    """``(factor, rule, reference)`` of the block's batch scaling at ``global_batch``
-    (``(1.0, "", None)`` without scaling), read from the schedule ppocr_lr builds."""
-    if not isinstance(lr_block, dict) or lr_block.get("batch_scaling", "none") == "none":
-        return 1.0, "", None
-    with messages.collecting():
-        schedule = ppocr_lr.build_lr_scheduler(lr_block, 1, 1, global_batch_size=global_batch)
-    if schedule.batch_rule is None:
-        return 1.0, "", None
-    return schedule.batch_scale, schedule.batch_rule[0], schedule.batch_rule[2]
+    return "max_lr" if schedule.name == "OneCycle" else "learning_rate"
 
 
 def find_lr(config: dict, out: str | None = None, **settings):
-    """Run the range test for ``config``; returns ``(result, figure path or None)``."""
+    """Run the range test for ``config``; returns ``(result, parts, figure path or None,
+    the schedule the config's lr block builds)``."""
     settings = RangeTestSettings.checked(names=OPTIONS, **settings)
     parts = prepare(config, evaluation=False, log_file=None)
     optimizer_block = plateau_follows_the_metric(config.get("Optimizer", {}), parts.indicator)
-    optimizer = build_optimizer_at_rate(optimizer_block, parts.g["epoch_num"],
+    optimizer, schedule = build_optimizer_at_rate(optimizer_block, parts.g["epoch_num"],
                                         len(parts.loader), parts.layer, settings.start_lr,
                                         global_batch_size=parts.global_batch)
     model = paddle.DataParallel(parts.layer) if parts.world > 1 else parts.layer
@@ -97,17 +84,18 @@ def find_lr(config: dict, out: str | None = None, **settings):
         result.plot(path, f"range test, global batch {parts.global_batch}")
         with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as out_file:
             json.dump(result.to_dict(), out_file, allow_nan=True)
-    return result, parts, path
+    return result, parts, path, schedule
 
 
-def report(result, parts, path, lr_block) -> list[str]:
+def report(result, parts, path, schedule) -> list[str]:
     lines = [result.describe()]
     if result.suggestion is not None:
-        factor, rule, reference = scaling_of(lr_block, parts.global_batch)
-        key, value = rate_key(lr_block), f"{result.suggestion / factor:.3g}"
+        factor = schedule.batch_scale
+        key, value = rate_key(schedule), f"{result.suggestion / factor:.3g}"
         lines += [f"paste into Optimizer.lr:  {key}: {value}",
                   f"or on the command line:   -o Optimizer.lr.{key}={value}"]
-        if rule:
+        if schedule.batch_rule:
+            rule, _, reference = schedule.batch_rule
             lines.append(f"(the block scales its rates x{factor:.4g} for this global batch of "
                          f"{parts.global_batch} (batch_scaling {rule}, reference_batch_size "
                          f"{reference}): {value} is the rate at the reference batch, "
@@ -149,7 +137,7 @@ def main(argv=None) -> int:
     try:
         config = load_config(args.config)
         ppocr_lr.config.apply_overrides(config, args.opt, known_keys)
-        result, parts, path = find_lr(config, args.out, **settings)
+        result, parts, path, schedule = find_lr(config, args.out, **settings)
     except (TrainError, ConfigValueError, ConfigTypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -159,10 +147,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    lr_block = (config.get("Optimizer") or {}).get("lr")
     if result.suggestion is None:
         print(f"error: {result.describe()}" + (f" (curve: {path})" if path else ""),
               file=sys.stderr)
         return 1
-    print("\n".join(report(result, parts, path, lr_block)))
+    print("\n".join(report(result, parts, path, schedule)))
     return 0
