@@ -69,23 +69,22 @@ def global_batch_size() -> int | None:
     import paddle.distributed as dist
 
     from .config import apply_overrides, load_yaml
+    from .preview.run_length import global_batch_size as batch_of
 
     args, config_path, overrides = list(_ARGS), None, []
     for i, arg in enumerate(args):
         if arg in ("-c", "--config") and i + 1 < len(args):
             config_path = args[i + 1]
         elif arg in ("-o", "--opt"):
-            overrides = [a for a in _take_values(args[i + 1:])]
+            overrides = _take_values(args[i + 1:])
     try:
         config = load_yaml(config_path) if config_path else None
-        if isinstance(config, dict):
-            apply_overrides(config, [o for o in overrides if o.startswith("Train.")])
-        per_card = config["Train"]["loader"]["batch_size_per_card"]
-    except (ConfigValueError, ConfigTypeError, KeyError, TypeError, OSError):
+        if not isinstance(config, dict):
+            return None
+        apply_overrides(config, [o for o in overrides if o.startswith("Train.")])
+        return batch_of(config, nproc=dist.get_world_size())[0]
+    except (ConfigValueError, ConfigTypeError, OSError):
         return None
-    if isinstance(per_card, bool) or not isinstance(per_card, int) or per_card < 1:
-        return None
-    return per_card * dist.get_world_size()
 
 
 def _take_values(args: list) -> list:

@@ -19,6 +19,7 @@ its ``learning_rate`` and saves its state in ``optimizer.state_dict()``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from types import SimpleNamespace
 from typing import Any, ClassVar, Mapping
@@ -221,8 +222,7 @@ class LRSchedule(LRScheduler):
             factor = ratio if rule == "linear" else math.sqrt(ratio)
             self.batch_rule = (rule, batch, reference)
         self.batch_scale = factor
-        self.run = RunLength(self.run.epochs, self.run.step_each_epoch, self.run.steps,
-                             batch, factor)
+        self.run = dataclasses.replace(self.run, lr_scale=factor)
         #: Key -> (value written, value used) for the rates batch scaling changed.
         self.scaled: dict[str, tuple[Any, Any]] = {}
         if factor == 1.0:
