@@ -27,7 +27,8 @@ def global_batch_size(config: Optional[dict], batch_size: Optional[int] = None,
 
 def run_length(source: Source, epochs: Optional[int] = None,
                steps_per_epoch: Optional[int] = None, dataset_size: Optional[int] = None,
-               batch_size: Optional[int] = None, nproc: int = 1) -> tuple[int, int, dict]:
+               batch_size: Optional[int] = None, nproc: int = 1
+               ) -> tuple[int, int, dict, Optional[int]]:
     """``(epochs, step_each_epoch, origins, global batch size or None)`` from the flags
     and the config (the global batch: the batch per process, from ``--batch-size`` or
     ``Train.loader.batch_size_per_card``, times ``nproc``)."""
@@ -47,11 +48,10 @@ def run_length(source: Source, epochs: Optional[int] = None,
     if steps_per_epoch is not None:
         origins["step_each_epoch"] = "--steps-per-epoch"
     elif dataset_size is not None:
-        batch = batch_size or loader.get("batch_size_per_card")
-        if not batch:
+        if global_batch is None:
             raise ConfigValueError("", "--dataset-size needs --batch-size (or the config's "
                                    "Train.loader.batch_size_per_card)")
-        batch = Integer(minimum=1).parse(batch, "Train.loader.batch_size_per_card")
+        batch = global_batch // nproc  # the batch per process
         drop_last = loader.get("drop_last", True) is not False
         per_rank = math.ceil(dataset_size / nproc)
         steps_per_epoch = per_rank // batch if drop_last else math.ceil(per_rank / batch)
