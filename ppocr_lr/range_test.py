@@ -10,25 +10,38 @@ The loss is smoothed with an exponential moving average whose start-up bias is r
 The ramp stops early once the smoothed loss exceeds ``diverge_factor`` times its best
 value, or the loss is not finite.
 
-Three readings of the curve are computed; ``rule`` picks the suggestion:
+Two features of the curve are read first, because noise cannot move them far: the
+**end of the descent** (the first rate at which the loss is within a tenth of its drop
+above the floor, the level it settles at) and the **edge of divergence** (the rate from
+which the loss stays above that level for good).  Both are crossings of a steep stretch
+of the curve, so the noise of single batches moves them little; the lowest point of the
+floor, by contrast, lies wherever that noise puts it when the floor is flat.  ``rule``
+picks the suggestion:
 
-* ``steepest``: the rate where the averaged loss falls fastest against ``log(lr)``,
-  between the start of the ramp and the minimum (PyTorch Lightning's reading).  It marks
-  where training starts to move the loss.
-* ``minimum/10``: a tenth of the rate at the averaged loss's minimum (fastai's classic
-  rule).  The minimum sits just before divergence; a tenth of it keeps a margin.
-* ``midpoint`` (the default): the geometric mean of the two, the middle, in log scale, of
-  the span where the rate is neither too small to learn nor close to diverging.  On a
-  curve with a long flat floor, as a CTC loss gives (a quick drop to predicting blanks,
-  then a plateau over three decades), the steepest descent only marks the quick drop (3.1e-4
-  on the default recognizer, six times below its config's 0.002) and the minimum lies
-  anywhere on the flat floor (0.82 there, so minimum/10 = 0.082); the midpoint (0.016)
-  is the one that does not depend on either end being sharp.  500-iteration Cosine runs
-  of the default recognizer reach 55.3% at 0.002, 95.5% at 0.006, 97.5% at 0.02 and 95.5%
-  at 0.08; ``docs/schedule_study.md`` measures whole runs.
+* ``floor`` (the default): the point two fifths of the way, in log scale, from the end of
+  the descent to the edge of divergence, ``end ** 0.6 * edge ** 0.4``.  The floor is the
+  span of rates that train without diverging; a rate in its lower part keeps a margin of
+  more than a decade below the edge, which a short ramp overestimates (it spends a few
+  iterations at each rate), and is high enough to have finished the descent.  On the
+  default recognizer (Adam) the descent ends at 6-7e-4 and the edge is at 2.3-6.3 over
+  five seeds; the suggestion is 0.016-0.027 (1.7x), where 500-iteration runs peaked
+  (55.3% at 0.002, 95.5% at 0.006, 97.5% at 0.02, 95.5% at 0.08).  The fraction was
+  chosen on that task alone; ``docs/schedule_study.md`` reports tasks it was not chosen on.
+  With an optimizer whose edge is close to its descent (plain SGD), the same fraction lands
+  nearer the edge, as it should: the span adapts to the optimizer family.
+* ``midpoint``: the geometric mean of the steepest descent and the minimum.
+* ``minimum/10``: a tenth of the rate at the averaged loss's minimum (fastai's classic rule).
+* ``steepest``: where the averaged loss falls fastest against ``log(lr)`` (PyTorch
+  Lightning's reading).  It marks where training starts to move the loss.
 
-The curve is read on a centred average of the losses, not on the running average that
-decides when to stop: that one trails the ramp by about ``1 / (1 - beta)`` iterations.
+The last three read the minimum or the slope of a flat floor, which the noise of single
+batches decides: on the default recognizer ``midpoint`` moved 5x with the seed.
+
+The ramp stops at divergence, read without lag: when the median of the last five losses
+passes ``diverge_factor`` times the lowest such median (a running average trails the ramp by
+about ``1 / (1 - beta)`` iterations, a factor of 10 or more in rate), when the running
+average passes ``diverge_factor`` times its best, or at a loss that is not finite.  The
+curve itself is read on a centred average of the losses, which has no lag either.
 
 The test works on any trainer: :func:`range_test` only needs ``train_step(lr) -> loss``,
 one optimisation step at that learning rate.  ``tools/find_lr.py`` runs it on the
@@ -47,7 +60,13 @@ import numpy as np
 
 from .errors import ConfigTypeError, ConfigValueError
 
-RULES = ("midpoint", "minimum/10", "steepest")
+RULES = ("floor", "midpoint", "minimum/10", "steepest")
+# The floor rule: the share of the way from the end of the descent to the edge (log scale).
+FLOOR_SHARE = 0.4
+# The end of the descent and the edge are crossings of floor + FLOOR_BAND x drop.
+FLOOR_BAND = 0.1
+# The lag-free divergence test: the median of this many latest losses.
+MEDIAN_OF = 5
 # The first steps of the ramp are at rates too small to move the loss: their slope is
 # noise, so the steepest descent is looked for after them.
 SKIP_START = 5
@@ -63,7 +82,7 @@ class RangeTestSettings:
     num_iters: int = 200
     beta: float = 0.98  # smoothing of the loss
     diverge_factor: float = 4.0
-    rule: str = "midpoint"
+    rule: str = "floor"
 
     def lr(self, i: int) -> float:
         """The ramp's rate at iteration ``i`` (closed form; ``i`` from 0)."""
@@ -133,10 +152,13 @@ class RangeTestResult:
     """The curve and what it suggests.
 
     ``lrs`` and ``losses`` hold every iteration run (``losses`` as returned, possibly a
-    last non-finite one); ``smoothed`` the running average of the finite ones (which decides when the ramp
-    stops) and ``curve`` their centred average (from which the rates are read).
-    ``suggestion`` is ``None`` when the curve cannot give one; ``message`` then says
-    why (and otherwise notes anything worth a look)."""
+    last non-finite one); ``smoothed`` the running average of the finite ones and
+    ``curve`` their centred average (from which the rates are read).
+    ``descent_end_lr`` and ``edge_lr`` are the two features the ``floor`` rule reads
+    (``edge_lr`` is None when the loss never left its floor before the ramp ended);
+    ``floor_loss`` the level the loss settled at.  ``suggestion`` is ``None`` when the
+    curve cannot give one; ``message`` then says why (and otherwise notes anything worth a
+    look).  ``stop`` says why the ramp ended, at which rate."""
 
     settings: RangeTestSettings
     lrs: list = field(default_factory=list)
@@ -144,14 +166,24 @@ class RangeTestResult:
     smoothed: list = field(default_factory=list)
     curve: list = field(default_factory=list)
     stop: str = ""
+    diverged_at: float | None = None
     steepest_lr: float | None = None
     minimum_lr: float | None = None
+    descent_end_lr: float | None = None
+    edge_lr: float | None = None
+    floor_loss: float | None = None
     message: str = ""
 
     def reading(self, rule: str) -> float | None:
         """The rate ``rule`` reads from the curve (None when the curve gives none)."""
         if self.steepest_lr is None or self.minimum_lr is None:
             return None
+        if rule == "floor":
+            if self.descent_end_lr is None:
+                return None
+            edge = self.edge_lr if self.edge_lr is not None else self.lrs[-1]
+            return math.exp((1 - FLOOR_SHARE) * math.log(self.descent_end_lr)
+                            + FLOOR_SHARE * math.log(edge))
         return {"steepest": self.steepest_lr, "minimum/10": self.minimum_lr / 10,
                 "midpoint": math.sqrt(self.steepest_lr * self.minimum_lr)}[rule]
 
@@ -163,12 +195,18 @@ class RangeTestResult:
         """One line: the suggestion and the rule, or why there is none."""
         if self.suggestion is None:
             return f"no suggestion: {self.message}"
-        rule = {"steepest": "the steepest descent of the averaged loss",
+        rule = {"floor": f"{FLOOR_SHARE:g} of the way from the end of the descent to the "
+                         "edge of divergence, log scale",
+                "steepest": "the steepest descent of the averaged loss",
                 "minimum/10": "a tenth of the rate at the averaged loss's minimum",
                 "midpoint": "the geometric mean of the steepest descent and the minimum"
                 }[self.settings.rule]
-        return (f"suggested learning_rate: {self.suggestion:.3g} ({rule}; steepest descent "
-                f"at {self.steepest_lr:.3g}, minimum at {self.minimum_lr:.3g}; "
+        def rate(value, missing):
+            return f"{value:.3g}" if value is not None else missing
+
+        return (f"suggested learning_rate: {self.suggestion:.3g} ({rule}; descent ends at "
+                f"{rate(self.descent_end_lr, 'no floor')}, edge of divergence at "
+                f"{rate(self.edge_lr, 'not reached')}; "
                 f"{len(self.lrs)} iterations, {self.stop})")
 
     def _caption(self) -> str:
@@ -180,54 +218,55 @@ class RangeTestResult:
     def to_dict(self) -> dict:
         """The curve and the readings, for a JSON file."""
         return {"settings": vars(self.settings), "lr": self.lrs, "loss": self.losses,
-                "curve": self.curve, "stop": self.stop, "steepest_lr": self.steepest_lr,
+                "curve": self.curve, "stop": self.stop, "diverged_at": self.diverged_at,
+                "descent_end_lr": self.descent_end_lr, "edge_lr": self.edge_lr,
+                "floor_loss": self.floor_loss, "steepest_lr": self.steepest_lr,
                 "minimum_lr": self.minimum_lr, "suggestion": self.suggestion,
                 "readings": {rule: self.reading(rule) for rule in RULES},
                 "message": self.message}
 
     def plot(self, path: str, title: str = "") -> str:
-        """Write the loss against the learning rate (log x), the suggestion marked."""
-        import matplotlib
+        """Write the loss against the learning rate (log x): the floor shaded between the
+        end of the descent and the edge, the suggestion marked.  Drawn on a figure of its
+        own: the caller's matplotlib backend is left as it is."""
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-        try:
-            n = len(self.curve)
-            if n:
-                lrs = np.asarray(self.lrs[:n])
-                ax.plot(lrs, self.losses[:n], color="0.7", lw=0.8, label="loss")
-                ax.plot(lrs, self.curve, color="C0", lw=1.8, label="loss, centred average")
-                if self.suggestion is not None:
-                    ax.axvline(self.suggestion, color="C3", ls="--",
-                               label=f"suggestion {self.suggestion:.3g} ({self.settings.rule})")
-                if self.minimum_lr is not None:
-                    ax.axvline(self.minimum_lr, color="0.4", ls=":", lw=1,
-                               label=f"minimum at {self.minimum_lr:.3g}")
-                if self.steepest_lr is not None and self.settings.rule != "steepest":
-                    ax.axvline(self.steepest_lr, color="C2", ls="-.", lw=1,
-                               label=f"steepest descent at {self.steepest_lr:.3g}")
-                # up to the highest point before the minimum: the divergence is cut off
-                lowest = int(np.argmin(self.curve))
-                low = min(self.losses[:n])
-                top = max(max(self.curve[:lowest + 1]), min(self.curve) * 1.5)
-                pad = 0.05 * (top - low) + 1e-12
-                ax.set_ylim(low - pad, top + pad)
-                ax.legend(fontsize=8, loc="best")
-            else:
-                ax.text(0.5, 0.5, "no finite loss", ha="center", va="center",
-                        transform=ax.transAxes)
-            ax.set_xscale("log")
-            ax.set_xlim(self.settings.start_lr, self.settings.end_lr)
-            ax.set_xlabel("learning rate (log scale)")
-            ax.set_ylabel("training loss")
-            ax.set_title((title + "\n" if title else "") + self._caption(), fontsize=8)
-            ax.grid(True, which="both", alpha=0.3)
-            fig.tight_layout()
-            fig.savefig(path)
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(7, 4.2), dpi=110)
+        ax = fig.subplots()
+        n = len(self.curve)
+        if n:
+            lrs = np.asarray(self.lrs[:n])
+            ax.plot(lrs, self.losses[:n], color="0.7", lw=0.8, label="loss")
+            ax.plot(lrs, self.curve, color="C0", lw=1.8, label="loss, centred average")
+            if self.descent_end_lr is not None:
+                edge = self.edge_lr if self.edge_lr is not None else self.lrs[-1]
+                ax.axvspan(self.descent_end_lr, edge, color="C2", alpha=0.12,
+                           label=f"floor: {self.descent_end_lr:.2g} to "
+                                 + (f"edge {edge:.2g}" if self.edge_lr is not None
+                                    else "end of ramp (no edge)"))
+            if self.suggestion is not None:
+                ax.axvline(self.suggestion, color="C3", ls="--",
+                           label=f"suggestion {self.suggestion:.3g} ({self.settings.rule})")
+            if self.diverged_at is not None:
+                ax.axvline(self.diverged_at, color="k", ls=":", lw=1,
+                           label=f"ramp stopped: diverged at {self.diverged_at:.3g}")
+            # the whole descent, and the divergence up to the loss the ramp started from
+            low, start = min(self.losses[:n]), max(self.curve[:max(1, n // 10)])
+            top = max(start, min(self.curve) * 1.5)
+            pad = 0.05 * (top - low) + 1e-12
+            ax.set_ylim(low - pad, top + pad)
+            ax.legend(fontsize=8, loc="lower left")
+        else:
+            ax.text(0.5, 0.5, "no finite loss", ha="center", va="center",
+                    transform=ax.transAxes)
+        ax.set_xscale("log")
+        ax.set_xlim(self.settings.start_lr, self.settings.end_lr)
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel("training loss")
+        ax.set_title((title + "\n" if title else "") + self._caption(), fontsize=8)
+        ax.grid(True, which="both", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path)
         return path
 
 
@@ -245,7 +284,8 @@ def range_test(train_step: Callable[[float], Any], *, restore: Iterable[Any] = (
     (the model, the optimizer) put back as they were before the test, so training can
     start from the same weights.  ``settings`` are :class:`RangeTestSettings` fields:
     ``start_lr`` (1e-7), ``end_lr`` (10), ``num_iters`` (200), ``beta`` (0.98),
-    ``diverge_factor`` (4), ``rule`` (``midpoint``, ``minimum/10`` or ``steepest``).
+    ``diverge_factor`` (4), ``rule`` (``floor``, ``midpoint``, ``minimum/10`` or
+    ``steepest``).
 
     A curve that gives no suggestion (a loss that is not finite from the first step, too
     few iterations before it diverges) is not an error: the result's ``suggestion`` is
@@ -267,8 +307,8 @@ def range_test(train_step: Callable[[float], Any], *, restore: Iterable[Any] = (
 
 
 def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
-    average, best = 0.0, math.inf
-    result.stop = f"reached end_lr {s.end_lr:g} without diverging"
+    average, best, lowest_median = 0.0, math.inf, math.inf
+    result.stop = f"reached end_lr {s.end_lr:g}"
     for i in range(s.num_iters):
         lr = s.lr(i)
         returned = train_step(lr)
@@ -280,15 +320,26 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
         result.lrs.append(lr)
         result.losses.append(loss)
         if not math.isfinite(loss):
-            result.stop = f"the loss was {loss} at lr {lr:.3g}"
+            result.stop, result.diverged_at = f"the loss was {loss} at lr {lr:.3g}", lr
             return
         average = s.beta * average + (1 - s.beta) * loss
         smoothed = average / (1 - s.beta ** (i + 1))
         result.smoothed.append(smoothed)
         best = min(best, smoothed)
+        if len(result.smoothed) >= MEDIAN_OF:
+            # lag-free: the median of the latest losses ignores a single spike and trails
+            # the ramp by two iterations, not by the running average's fifty
+            median = float(np.median(result.losses[-MEDIAN_OF:]))
+            lowest_median = min(lowest_median, median)
+            if median > s.diverge_factor * lowest_median:
+                result.stop, result.diverged_at = (
+                    f"the loss diverged at lr {lr:.3g} (the median of the last {MEDIAN_OF} "
+                    f"losses passed {s.diverge_factor:g}x its lowest)", lr)
+                return
         if smoothed > s.diverge_factor * best:
-            result.stop = (f"the smoothed loss passed {s.diverge_factor:g}x its best at lr "
-                           f"{lr:.3g}")
+            result.stop, result.diverged_at = (
+                f"the loss diverged at lr {lr:.3g} (the smoothed loss passed "
+                f"{s.diverge_factor:g}x its best)", lr)
             return
 
 
@@ -311,12 +362,52 @@ def _slope(curve: np.ndarray, log_lr: np.ndarray, s: RangeTestSettings) -> np.nd
     return (curve[high] - curve[low]) / (log_lr[high] - log_lr[low])
 
 
+def centred_median(values: np.ndarray, half_width: int) -> np.ndarray:
+    """Median over ``i - half_width .. i + half_width`` (fewer points at the ends): where a
+    level is crossed, a spike of one batch moves it no more than one point."""
+    n = len(values)
+    return np.array([np.median(values[max(0, i - half_width):i + half_width + 1])
+                     for i in range(n)])
+
+
+def _floor_features(result: RangeTestResult, losses: np.ndarray, lrs: np.ndarray) -> None:
+    """The end of the descent and the edge of divergence (see the module's docstring).
+
+    Both are crossings of one level, ``floor + FLOOR_BAND * (start - floor)``, by the
+    centred median of the losses.  The start is the median of the first twentieth of the
+    ramp; the floor the median of the losses on it (the points below the level of a first
+    estimate, the lowest centred median): levels, not locations, so the noise of a flat
+    floor hardly moves them."""
+    n = len(losses)
+    curve = centred_median(losses, max(2, n // 40))  # 0.4 of a decade with the defaults
+    start = float(np.median(losses[:max(3, n // 20)]))
+    floor = float(curve.min())
+    if not start > floor:
+        return
+    on_floor = curve <= floor + FLOOR_BAND * (start - floor)
+    floor = float(np.median(losses[on_floor]))
+    if not start > floor:
+        return
+    result.floor_loss = floor
+    band = floor + FLOOR_BAND * (start - floor)
+    end = int(np.argmax(curve <= band))
+    if curve[end] > band:
+        return
+    result.descent_end_lr = float(lrs[end])
+    # the edge on the median of MEDIAN_OF losses, as the ramp's stop: a wider window is
+    # one-sided at the end of the ramp and misses a blow-up in its last iterations
+    above = centred_median(losses, MEDIAN_OF // 2) > band
+    above[:end] = False
+    stays_above = np.flip(np.logical_and.accumulate(np.flip(above)))
+    if stays_above.any():
+        result.edge_lr = float(lrs[int(np.argmax(stays_above))])
+    elif result.diverged_at is not None:
+        result.edge_lr = result.diverged_at  # a non-finite loss straight off the floor
+
+
 def _read(result: RangeTestResult) -> None:
     s = result.settings
     finite = np.asarray(result.losses[:len(result.smoothed)], dtype=float)
-    # The running average trails the ramp by about 1 / (1 - beta) iterations (a factor
-    # of 100 in lr with the defaults), which would move the readings to larger rates;
-    # the curve is read on a centred average of the raw losses instead.
     smoothed = centred_average(finite, max(2, len(finite) // 40))
     result.curve = smoothed.tolist()
     if not len(smoothed):
@@ -332,13 +423,20 @@ def _read(result: RangeTestResult) -> None:
                           f"{len(result.lrs)}, {result.stop}); raise num_iters or lower "
                           "start_lr")
         return
-    result.minimum_lr = float(lrs[lowest])
     slope = _slope(smoothed[window], np.log(lrs[window]), s)
-    result.steepest_lr = float(lrs[window][int(np.argmin(slope))])
     if slope.min() >= 0:
-        result.steepest_lr = result.minimum_lr = None
         result.message = ("the loss never went down over the ramp; check the data, or "
                           "start the ramp lower")
-    elif result.stop.startswith("reached end_lr"):
-        result.message = ("the loss never diverged up to end_lr: the suggestion is a "
-                          "reading of a curve that may go on falling; look at the figure")
+        return
+    result.minimum_lr = float(lrs[lowest])
+    result.steepest_lr = float(lrs[window][int(np.argmin(slope))])
+    _floor_features(result, finite, lrs)
+    if result.edge_lr is not None and result.diverged_at is None:
+        result.stop += f"; the loss left its floor for good at lr {result.edge_lr:.3g}"
+    if s.rule == "floor" and result.descent_end_lr is None:
+        result.message = ("the loss never settled on a floor below its start; check the "
+                          "data, or start the ramp lower")
+    elif result.edge_lr is None:
+        result.message = (f"the loss never left its floor up to end_lr {s.end_lr:g}: the "
+                          "edge of divergence is beyond the ramp, so the suggestion is a "
+                          "lower bound; raise end_lr")

@@ -38,7 +38,7 @@ def test_it_prints_a_suggestion_and_the_line_to_paste(first):
     lr = suggestion_of(result.stdout)
     assert f"paste into Optimizer.lr:  learning_rate: {lr:.3g}" in result.stdout
     assert f"-o Optimizer.lr.learning_rate={lr:.3g}" in result.stdout
-    assert "global batch of 32" in result.stdout and "minimum" in result.stdout
+    assert "global batch of 32" in result.stdout and "edge of divergence" in result.stdout
     # the tiny recognizer learns at rates from about 1e-3 to 1e-1 (its config: 5e-3)
     assert 1e-3 <= lr <= 0.3
 
@@ -125,8 +125,8 @@ def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch
 
     from ppocr_lr.range_test import RangeTestResult, RangeTestSettings
 
-    result = RangeTestResult(RangeTestSettings(rule="minimum/10"), steepest_lr=0.001,
-                             minimum_lr=0.4)
+    result = RangeTestResult(RangeTestSettings(rule="minimum/10"), lrs=[1e-7, 10.0],
+                             steepest_lr=0.001, minimum_lr=0.4)
     parts = SimpleNamespace(global_batch=128)
     block = {"name": "Cosine", "learning_rate": 0.002, "batch_scaling": "linear",
              "reference_batch_size": 32}
