@@ -220,7 +220,7 @@ class Sequential(LRSchedule):
                             f"at or after the end of the run ({run_steps} steps)",
                             outcome="it never runs")
         edges = [0, *bounds, max(run_steps, bounds[-1] + 1 if bounds else 1)]
-        parts = []
+        parts, self.phases = [], []
         for j, block in enumerate(p.phases):
             path = f"{self.path}.phases[{j}]"
             block = dict(block)
@@ -228,7 +228,13 @@ class Sequential(LRSchedule):
             phase = cls.from_block(block, self.run.span(edges[j + 1] - edges[j]), path=path,
                                    strict=self.strict)
             parts.append(phase.schedule)
+            self.phases.append(phase)
         return F.Switch(bounds, parts, offsets=[0, *bounds])
+
+    def _rates_times(self, factor: float) -> dict:
+        """Every phase's rates times ``factor``: the phases as written, their rates changed."""
+        return {"phases": [{**written, **phase._rates_times(factor)}
+                           for phase, written in zip(self.phases, self.config["phases"])]}
 
 
 @register_scheduler("ReduceOnPlateau")

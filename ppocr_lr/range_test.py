@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import copy
 import math
+import shlex
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
@@ -268,6 +269,46 @@ class RangeTestResult:
         fig.tight_layout()
         fig.savefig(path)
         return path
+
+
+def paste_lines(result: RangeTestResult, schedule, global_batch: int | None) -> list[str]:
+    """What to write in the config: the lr block's rate keys that make its curve peak at
+    the suggestion (:meth:`ppocr_lr.scheduler.LRSchedule.rates_for_peak`: ``max_lr`` for
+    OneCycle, every value of Piecewise, both ends of Cyclic, each phase of Sequential),
+    in the block and as ``-o`` overrides; then what the global batch means for them."""
+    import yaml
+
+    def short(value):
+        if isinstance(value, float):
+            return float(f"{value:.3g}")
+        if isinstance(value, list):
+            return [short(v) for v in value]
+        if isinstance(value, dict):
+            return {k: short(v) for k, v in value.items()}
+        return value
+
+    def text(value):
+        return yaml.safe_dump(short(value), default_flow_style=True, width=10**6).strip(
+            ).removesuffix("...").strip()
+
+    keys = schedule.rates_for_peak(result.suggestion)
+    lines = [f"paste into Optimizer.lr:  {key}: {text(value)}" for key, value in keys.items()]
+    def override(key, value):  # a list of numbers needs no spaces; a mapping does
+        arg = f"Optimizer.lr.{key}={text(value)}"
+        return arg.replace(", ", ",") if "{" not in arg else shlex.quote(arg)
+
+    lines.append("or on the command line:   -o " + " ".join(
+        override(key, value) for key, value in keys.items()))
+    if schedule.batch_rule:
+        rule, _, reference = schedule.batch_rule
+        lines.append(f"(the block scales its rates x{schedule.batch_scale:.4g} for this global "
+                     f"batch of {global_batch} (batch_scaling {rule}, reference_batch_size "
+                     f"{reference}): these are the rates at the reference batch, "
+                     f"{result.suggestion:.3g} at the peak once scaled)")
+    elif global_batch:
+        lines.append(f"(found with a global batch of {global_batch}; with "
+                     f"Optimizer.lr.batch_scaling, write reference_batch_size: {global_batch})")
+    return lines
 
 
 def _snapshot(holder) -> Any:

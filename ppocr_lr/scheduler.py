@@ -318,6 +318,30 @@ class LRSchedule(LRScheduler):
     def _checked_step(step) -> int:
         return _step_number(step, "step")
 
+    def rates_for_peak(self, peak: float) -> dict[str, Any]:
+        """The rate keys to write in this block so that its curve peaks at ``peak``: each
+        rate key the block writes (every non-zero one, when it writes none), as written
+        times ``peak`` over the curve's highest rate.  A schedule is linear in its rates,
+        so the shape is kept; with batch scaling, ``peak`` is at this schedule's global
+        batch and the values are at the reference batch, as they are written.  Keys as the
+        block spells them; a key PaddleOCR ignores here is left out."""
+        run = np.arange(self.run.total_steps + 1)
+        highest = max(self.peak_lr, float(np.max(self.lr_array(run))))
+        return self._rates_times(peak / highest if highest > 0 else 1.0)
+
+    def _rates_times(self, factor: float) -> dict[str, Any]:
+        def times(value):
+            unscaled = (value if isinstance(value, list) else [value])
+            out = [v / self.batch_scale * factor for v in unscaled]
+            return out if isinstance(value, list) else out[0]
+
+        rates = [p.name for p in self.all_params() if _is_rate(p.kind)
+                 and self.config.get(p.name) is not None and p.name not in self.ignored]
+        written = [name for name in rates if name in self.keys_written]
+        chosen = written or [name for name in rates if any(
+            v != 0 for v in np.ravel(self.config[name]))]
+        return {self.keys_written.get(name, name): times(self.config[name]) for name in chosen}
+
     def lr_at(self, step: int) -> float:
         """The learning rate after ``step`` calls of ``step()``; changes nothing."""
         t = _step_number(step, "step")

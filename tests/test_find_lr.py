@@ -135,7 +135,50 @@ def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch
 
     lines = lr_range.report(result, parts, None, schedule(block))
     assert "paste into Optimizer.lr:  learning_rate: 0.01" in lines  # 0.04 / (128 / 32)
-    assert any("x4 for this global batch of 128" in l and "0.04 once scaled" in l
+    assert any("x4 for this global batch of 128" in l and "0.04 at the peak once scaled" in l
                for l in lines)
     plain = lr_range.report(result, parts, None, schedule({"name": "OneCycle", "max_lr": 0.1}))
     assert "paste into Optimizer.lr:  max_lr: 0.04" in plain
+
+
+@pytest.mark.parametrize("block, paste, override", [
+    # the key that sets the peak, not learning_rate, where the schedule peaks elsewhere
+    ({"name": "OneCycle", "max_lr": 0.1}, ["max_lr: 0.02"], "Optimizer.lr.max_lr=0.02"),
+    ({"name": "Piecewise", "decay_epochs": [3, 5], "values": [0.01, 0.001, 0.0001]},
+     ["values: [0.02, 0.002, 0.0002]"], "Optimizer.lr.values=[0.02,0.002,0.0002]"),
+    # the whole cycle scaled so its high end is the suggestion
+    ({"name": "Cyclic", "learning_rate": 0.001, "max_lr": 0.01, "up_steps": 20},
+     ["learning_rate: 0.002", "max_lr: 0.02"],
+     "Optimizer.lr.learning_rate=0.002 Optimizer.lr.max_lr=0.02"),
+    # Noam's learning_rate is a multiplier: 0.02 * sqrt(512) * sqrt(40) = 2.862...
+    ({"name": "Noam", "d_model": 512, "warmup_steps": 40}, ["learning_rate: 2.86"],
+     "Optimizer.lr.learning_rate=2.86"),
+    # a key PaddleOCR ignores in the block is not pasted
+    ({"name": "DecayLearningRate", "learning_rate": 0.1, "end_lr": 0.001},
+     ["learning_rate: 0.02"], "Optimizer.lr.learning_rate=0.02"),
+    ({"name": "Sequential", "boundaries": [50],
+      "phases": [{"name": "Const", "learning_rate": 0.01},
+                 {"name": "Cosine", "learning_rate": 0.005}]},
+     ["phases: [{learning_rate: 0.02, name: Const}, {learning_rate: 0.01, name: Cosine}]"],
+     "'Optimizer.lr.phases=[{learning_rate: 0.02, name: Const}, {learning_rate: 0.01, "
+     "name: Cosine}]'"),
+])
+def test_the_line_to_paste_names_the_keys_that_set_the_peak(block, paste, override):
+    from ppocr_lr.range_test import RangeTestResult, RangeTestSettings, paste_lines
+
+    result = RangeTestResult(RangeTestSettings(rule="minimum/10"), lrs=[1e-7, 10.0],
+                             steepest_lr=0.001, minimum_lr=0.2)  # suggests 0.02
+    schedule = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    lines = paste_lines(result, schedule, 64)
+    assert lines[:len(paste)] == [f"paste into Optimizer.lr:  {p}" for p in paste]
+    assert lines[len(paste)] == f"or on the command line:   -o {override}"
+    # pasted, the block's curve peaks at the suggestion
+    import shlex
+    import yaml
+
+    edited = dict(block)
+    for arg in shlex.split(override):
+        key, value = arg.split("=", 1)
+        edited[key.rsplit(".", 1)[1]] = yaml.safe_load(value)
+    curve = ppocr_lr.build_lr_scheduler(edited, 10, 10).lr_array(range(101))
+    assert max(curve) == pytest.approx(0.02, rel=0.01)

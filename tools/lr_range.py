@@ -21,7 +21,7 @@ import ppocr_lr
 import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
-from ppocr_lr.range_test import RULES, RangeTestSettings, range_test
+from ppocr_lr.range_test import RULES, RangeTestSettings, paste_lines, range_test
 
 from .program import plateau_follows_the_metric, prepare
 from .rec.logs import logger
@@ -40,11 +40,6 @@ def batches_forever(loader, batches):
         batches.start_epoch(epoch, skip=0)
         yield from loader
         epoch += 1
-
-
-def rate_key(schedule) -> str:
-    """The key of an lr block that holds its peak rate."""
-    return "max_lr" if schedule.name == "OneCycle" else "learning_rate"
 
 
 def find_lr(config: dict, out: str | None = None, **settings):
@@ -90,20 +85,7 @@ def find_lr(config: dict, out: str | None = None, **settings):
 def report(result, parts, path, schedule) -> list[str]:
     lines = [result.describe()]
     if result.suggestion is not None:
-        factor = schedule.batch_scale
-        key, value = rate_key(schedule), f"{result.suggestion / factor:.3g}"
-        lines += [f"paste into Optimizer.lr:  {key}: {value}",
-                  f"or on the command line:   -o Optimizer.lr.{key}={value}"]
-        if schedule.batch_rule:
-            rule, _, reference = schedule.batch_rule
-            lines.append(f"(the block scales its rates x{factor:.4g} for this global batch of "
-                         f"{parts.global_batch} (batch_scaling {rule}, reference_batch_size "
-                         f"{reference}): {value} is the rate at the reference batch, "
-                         f"{result.suggestion:.3g} once scaled)")
-        else:
-            lines.append(f"(found with a global batch of {parts.global_batch}; with "
-                         f"Optimizer.lr.batch_scaling, write reference_batch_size: "
-                         f"{parts.global_batch})")
+        lines += paste_lines(result, schedule, parts.global_batch)
         if result.message:
             lines.append(f"note: {result.message}")
     if path:
