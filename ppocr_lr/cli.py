@@ -7,6 +7,7 @@ own trainer with ppocr_lr in place of ``ppocr.optimizer``.
     ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' --epochs 100 --steps-per-epoch 500 -O cos.png
     ppocr-lr check -c my_rec.yml --steps-per-epoch 1200
     ppocr-lr train -c configs/rec/my_rec.yml -o Global.epoch_num=10   # in a PaddleOCR checkout
+    ppocr-lr find-lr -c configs/rec/my_rec.yml                         # likewise
 
 Also ``python -m ppocr_lr`` and ``python tools/plot_lr.py``.
 """
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
                      "training with it, or train with it in PaddleOCR's own trainer.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="every YAML name, its keys, defaults and units")
+    commands.add_parser("find-lr", help="the learning-rate range test on a PaddleOCR "
+                        "checkout's model and data, from its root (see 'ppocr-lr find-lr "
+                        "--help')")
     commands.add_parser("train", help="run PaddleOCR's tools/train.py from a PaddleOCR "
                         "checkout's root with ppocr_lr's build_optimizer (arguments go to "
                         "the trainer; see 'ppocr-lr train --help')")
@@ -118,6 +122,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:1] == ["train"]:  # every other argument belongs to PaddleOCR's trainer
         from . import paddleocr_swap
         return paddleocr_swap.main(argv[1:], PROG)
+    if argv[:1] == ["find-lr"]:  # likewise, after the range test's own options
+        from . import paddleocr_find_lr
+        return paddleocr_find_lr.main(argv[1:], PROG)
     args = _parser().parse_args(argv)
     warnings.filterwarnings("ignore", message="No ccache found")
     try:

@@ -231,6 +231,56 @@ class Sequential(LRSchedule):
             self.phases.append(phase)
         return F.Switch(bounds, parts, offsets=[0, *bounds])
 
+    @property
+    def takes_reports(self) -> bool:
+        """True when a phase hears evaluations: a report goes to the phase running then."""
+        return any(phase.takes_reports for phase in self.phases)
+
+    def report(self, metric) -> None:
+        """Report one evaluation to the phase running now, on its own clock (a report to a
+        phase that hears none is dropped: nothing listens then)."""
+        value = _metric_value(metric)
+        j = sum(1 for bound in self.config["boundaries"] if bound <= self.last_epoch)
+        phase = self.phases[j]
+        if phase.takes_reports:
+            bound = self.config["boundaries"][j - 1] if j else 0
+            phase.last_epoch = self.last_epoch - bound
+            phase.report(value)
+            self.last_lr = self._lr(self.last_epoch)
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        plateaus = {str(j): phase.plateau_state() for j, phase in enumerate(self.phases)
+                    if phase.takes_reports}
+        if plateaus:
+            state["phase_plateaus"] = plateaus
+        return state
+
+    def set_state_dict(self, state_dict) -> None:
+        saved = state_dict.get("phase_plateaus") if isinstance(state_dict, Mapping) else None
+        restored = {}
+        if saved is not None:  # checked whole before anything changes
+            if not isinstance(saved, Mapping):
+                raise ValueError(f"not a set of phase plateau states: {saved!r}")
+            for key, state in saved.items():
+                j = int(key) if isinstance(key, str) and key.isdigit() else -1
+                if not 0 <= j < len(self.phases) or not self.phases[j].takes_reports:
+                    raise ValueError(f"phase_plateaus names phase {key!r}, which hears no "
+                                     "reports in this schedule")
+                restored[j] = _plateau_state(state)
+        before = {j: phase.plateau_state() for j, phase in enumerate(self.phases)
+                  if phase.takes_reports}
+        for j, state in restored.items():
+            self.phases[j].restore_plateau(state)
+        try:
+            super().set_state_dict(state_dict)
+        except Exception:
+            for j, state in before.items():
+                self.phases[j].restore_plateau(_plateau_state(state))
+            raise
+
+    set_dict = set_state_dict
+
     def _rates_times(self, factor: float) -> dict:
         """Every phase's rates times ``factor``: the phases as written, their rates changed."""
         return {"phases": [{**written, **phase._rates_times(factor)}
@@ -263,6 +313,8 @@ class ReduceOnPlateau(LRSchedule):
               MIN_LR,
               Param("epsilon", Number(minimum=0.0), 1e-8,
                     "a reduction smaller than this is not made"))
+
+    takes_reports = True
 
     def peak(self, p):
         return p.learning_rate
@@ -306,9 +358,19 @@ class ReduceOnPlateau(LRSchedule):
         margin = best * c["threshold"] if c["threshold_mode"] == "rel" else c["threshold"]
         return value < best - margin if c["mode"] == "min" else value > best + margin
 
+    def plateau_state(self) -> dict:
+        """The reductions so far: best, bad, cooldown and the rate now."""
+        return dict(self.plateau, rate=self.level.value)
+
+    def restore_plateau(self, restored: dict) -> None:
+        """Put back a checked :meth:`plateau_state`."""
+        restored = dict(restored)
+        self.level.value = restored.pop("rate")
+        self.plateau = restored
+
     def state_dict(self) -> dict:
         state = super().state_dict()
-        state["plateau"] = dict(self.plateau, rate=self.level.value)
+        state["plateau"] = self.plateau_state()
         return state
 
     def set_state_dict(self, state_dict) -> None:
@@ -359,3 +421,28 @@ def _plateau_state(saved) -> dict:
         raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
     return {"best": None if best is None else float(best), "bad": bad, "cooldown": cooldown,
             "rate": float(rate)}
+
+
+def plateau_hears_higher(optimizer: Mapping, indicator: str) -> Mapping:
+    """The Optimizer block with ``mode: max`` filled in for every ReduceOnPlateau, top-level
+    or a Sequential phase, that is to hear ``indicator`` (PaddleOCR's ``main_indicator``:
+    acc, hmean, norm_edit_dis, all better when higher); a ``mode`` written otherwise is an
+    error naming its path.  Any other block comes back as it is."""
+    def fill(block, path):
+        if not isinstance(block, Mapping):
+            return block
+        if block.get("name") == "ReduceOnPlateau":
+            if block.get("mode", "max") != "max":
+                raise ConfigValueError(
+                    f"{path}.mode", f"got {block['mode']!r}, but the schedule hears "
+                    f"Metric.main_indicator ({indicator}), which is better when higher",
+                    "Write max, or leave mode out.")
+            return dict(block, mode="max")
+        if block.get("name") == "Sequential" and isinstance(block.get("phases"), list):
+            return dict(block, phases=[fill(phase, f"{path}.phases[{j}]")
+                                       for j, phase in enumerate(block["phases"])])
+        return block
+
+    if not isinstance(optimizer, Mapping) or not isinstance(optimizer.get("lr"), Mapping):
+        return optimizer
+    return dict(optimizer, lr=fill(optimizer["lr"], "Optimizer.lr"))

@@ -38,6 +38,7 @@ class SwapError(Exception):
 def swapped_build_optimizer(config, epochs, step_each_epoch, model):
     """PaddleOCR's ``build_optimizer`` signature, built by ppocr_lr."""
     from . import __version__, build_optimizer
+    from .modern import plateau_hears_higher
 
     if not getattr(swapped_build_optimizer, "reported", False):
         swapped_build_optimizer.reported = True
@@ -46,21 +47,124 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
                       f"{TARGET}.build_optimizer")
     lr_block = config.get("lr") if isinstance(config, dict) else None
     wants_batch = isinstance(lr_block, dict) and lr_block.get("batch_scaling", "none") != "none"
+    if _LISTENING:  # every main_indicator of PaddleOCR's metrics is better when higher
+        config = plateau_hears_higher(config, "Metric.main_indicator")
     optimizer, lr = build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
                                     model=model,
                                     global_batch_size=global_batch_size() if wants_batch
                                     else None)
-    if hasattr(lr, "report"):  # PaddleOCR's trainer calls lr.step() and nothing else
+    messages.info(f"schedule: {lr.describe()}")
+    if lr.takes_reports and _LISTENING:
+        Reports(lr)
+    elif lr.takes_reports:  # PaddleOCR's own tools/train.py calls lr.step() and nothing else
         messages.notice("Optimizer.lr.name", f"{lr.name} needs evaluations reported to it, "
                         "and PaddleOCR's trainer reports none",
-                        "Use it with a trainer that reports (tools/train.py of ppocr-lr does)",
+                        "Run it through ppocr-lr train, which reports each evaluation",
                         outcome="the rate will never be reduced (only the warm-up applies)",
                         strict=lr.strict)
     return optimizer, lr
 
 
+#: True once ``ppocr-lr train`` listens to the checkout's evaluations.
+_LISTENING = False
+
+
+class Reports:
+    """Each evaluation's ``Metric.main_indicator`` to a schedule that takes reports, the
+    same on every rank.  PaddleOCR evaluates on rank 0 only, after ``lr_scheduler.step()``:
+    the value is kept there and delivered at every rank's next ``step()``, broadcast from
+    rank 0 when there are several processes (every rank steps, so every rank takes part)."""
+
+    latest: "Reports | None" = None
+
+    def __init__(self, schedule):
+        self.schedule, self.pending, self.indicator = schedule, None, ""
+        self._step = schedule.step
+        schedule.step = self.step  # the trainer holds the schedule, so it steps through here
+        Reports.latest = self
+
+    def heard(self, value: float, indicator: str) -> None:
+        self.pending, self.indicator = float(value), indicator
+
+    def step(self, *args, **kwargs):
+        value = self._shared()
+        if value is not None:
+            before = self.schedule.last_lr
+            self.schedule.report(value)
+            if self.schedule.last_lr != before:
+                messages.info(f"{self.indicator or 'the metric'} stopped improving: the "
+                              f"learning rate is now {self.schedule.last_lr:.6g}")
+        return self._step(*args, **kwargs)
+
+    def _shared(self) -> float | None:
+        import paddle.distributed as dist
+
+        value, self.pending = self.pending, None
+        if dist.get_world_size() == 1:
+            return value
+        import paddle
+
+        shared = paddle.to_tensor([0.0 if value is None else 1.0, value or 0.0],
+                                  dtype="float64")
+        dist.broadcast(shared, src=0)
+        has, value = (float(v) for v in shared.numpy())
+        return value if has else None
+
+
+def listen_to_evaluations(root: str) -> None:
+    """Wrap the checkout's ``tools.program.eval`` (which ``program.train`` calls by name
+    after each evaluation period, on rank 0) so that its ``main_indicator`` reaches the
+    schedule."""
+    global _LISTENING
+    program = importlib.import_module("tools.program")
+    origin = os.path.abspath(getattr(program, "__file__", "") or "")
+    if not origin.startswith(os.path.join(root, "")) or not callable(
+            getattr(program, "eval", None)):
+        return  # not PaddleOCR's program.py: nothing to listen to (the notice says so)
+    evaluate = program.eval
+
+    def eval_and_report(model, valid_dataloader, post_process_class, eval_class, *args,
+                        **kwargs):
+        metric = evaluate(model, valid_dataloader, post_process_class, eval_class, *args,
+                          **kwargs)
+        indicator = getattr(eval_class, "main_indicator", None)
+        if Reports.latest is not None and isinstance(metric, dict) and indicator in metric:
+            Reports.latest.heard(metric[indicator], indicator)
+        return metric
+
+    program.eval = eval_and_report
+    _LISTENING = True
+
+
 #: The trainer's command-line arguments (``-c``, ``-o``), for the global batch size.
 _ARGS: list = []
+
+
+def trainer_config() -> dict | None:
+    """The config the trainer runs (``-c`` with the ``-o`` overrides of its arguments), or
+    None when it cannot be read."""
+    from .config import apply_overrides, load_yaml
+
+    args, config_path, overrides = list(_ARGS), None, []
+    for i, arg in enumerate(args):  # argparse's spellings: -c CFG, -cCFG, --config[=]CFG
+        if arg in ("-c", "--config") and i + 1 < len(args):
+            config_path = args[i + 1]
+        elif arg.startswith("--config="):
+            config_path = arg.split("=", 1)[1]
+        elif arg.startswith("-c") and not arg.startswith("--"):
+            config_path = arg[2:]
+        elif arg in ("-o", "--opt"):
+            overrides = _take_values(args[i + 1:])
+        elif arg.startswith("--opt="):
+            overrides = [arg.split("=", 1)[1], *_take_values(args[i + 1:])]
+    try:
+        config = load_yaml(config_path) if config_path else None
+        if not isinstance(config, dict):
+            return None
+        apply_overrides(config, [o for o in overrides if o.startswith(("Train.", "Global."))])
+        return config
+    except (ConfigValueError, ConfigTypeError, OSError):
+        return None
 
 
 def global_batch_size() -> int | None:
@@ -68,23 +172,21 @@ def global_batch_size() -> int | None:
     (PaddleOCR's ``build_optimizer`` is not told it), or None when it cannot be read."""
     import paddle.distributed as dist
 
-    from .config import apply_overrides, load_yaml
     from .preview.run_length import global_batch_size as batch_of
 
-    args, config_path, overrides = list(_ARGS), None, []
-    for i, arg in enumerate(args):
-        if arg in ("-c", "--config") and i + 1 < len(args):
-            config_path = args[i + 1]
-        elif arg in ("-o", "--opt"):
-            overrides = _take_values(args[i + 1:])
+    config = trainer_config()
     try:
-        config = load_yaml(config_path) if config_path else None
-        if not isinstance(config, dict):
-            return None
-        apply_overrides(config, [o for o in overrides if o.startswith("Train.")])
-        return batch_of(config, nproc=dist.get_world_size())[0]
-    except (ConfigValueError, ConfigTypeError, OSError):
+        return batch_of(config, nproc=dist.get_world_size())[0] if config else None
+    except (ConfigValueError, ConfigTypeError):
         return None
+
+
+def save_model_dir() -> str | None:
+    """``Global.save_model_dir`` of the config the trainer runs, or None."""
+    config = trainer_config()
+    g = config.get("Global") if config else None
+    path = g.get("save_model_dir") if isinstance(g, dict) else None
+    return path if isinstance(path, str) and path else None
 
 
 def _take_values(args: list) -> list:
@@ -96,9 +198,9 @@ def _take_values(args: list) -> list:
     return values
 
 
-def install(root: str) -> None:
+def install(root: str, builder=None) -> None:
     """Import the checkout's ``ppocr.optimizer`` from ``root`` and swap its
-    ``build_optimizer`` for ppocr_lr's."""
+    ``build_optimizer`` for ppocr_lr's (or ``builder``, of the same signature)."""
     if not os.path.isfile(os.path.join(root, "ppocr", "optimizer", "__init__.py")):
         raise SwapError(f"{root} has no ppocr/optimizer package: run ppocr-lr train from "
                         "the root of a PaddleOCR checkout")
@@ -109,18 +211,24 @@ def install(root: str) -> None:
     if not origin.startswith(os.path.join(root, "")):
         raise SwapError(f"{TARGET} was imported from {origin}, not from the checkout at "
                         f"{root}")
-    module.build_optimizer = swapped_build_optimizer
+    module.build_optimizer = builder or swapped_build_optimizer
 
 
-def run(args: Sequence[str], script: str = DEFAULT_SCRIPT, root: str | None = None) -> None:
+def run(args: Sequence[str], script: str = DEFAULT_SCRIPT, root: str | None = None,
+        builder=None, before=None) -> None:
     """Run ``script`` of the checkout at ``root`` (default: the current directory) as
-    ``python script args...`` would, with ppocr_lr's ``build_optimizer``."""
+    ``python script args...`` would, with ppocr_lr's ``build_optimizer`` (or ``builder``;
+    then evaluations are not listened to), after ``before(root)`` when given."""
     root = os.path.abspath(root or os.getcwd())
     path = os.path.join(root, script)
     if not os.path.isfile(path):
         raise SwapError(f"{path} does not exist: run ppocr-lr train from the root of a "
                         "PaddleOCR checkout, or name the script with --script")
-    install(root)
+    install(root, builder)
+    if builder is None:
+        listen_to_evaluations(root)
+    if before is not None:
+        before(root)
     _ARGS[:] = list(args)
     sys.argv = [path, *args]
     runpy.run_path(path, run_name="__main__")

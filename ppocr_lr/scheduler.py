@@ -102,6 +102,9 @@ class LRSchedule(LRScheduler):
     #: YAML keys that PaddleOCR's schedule of this name does not read: ignored (the
     #: default is used, as in PaddleOCR) unless the block lists them under ``honour``.
     paddleocr_drops: ClassVar[tuple[str, ...]] = ()
+    #: Whether the schedule hears evaluations (``report(metric)``): a trainer asks this,
+    #: and reports ``Metric.main_indicator`` after each evaluation when it is true.
+    takes_reports: ClassVar[bool] = False
 
     def __init__(self, epochs: int, step_each_epoch: int, *, strict: bool = False,
                  path: str | None = None, **config: Any):

@@ -179,12 +179,82 @@ def test_two_processes_under_paddles_launcher(tmp_path):
     assert log(out).count(notice) == 1 and log(out).count(SWAP_LINE) == 1
 
 
-def test_a_plateau_schedule_in_paddleocrs_trainer_says_it_will_never_reduce(tmp_path):
-    result = ok(train(tmp_path, "Optimizer.lr={name: ReduceOnPlateau, learning_rate: 0.01}"))
-    line = ("ppocr.ppocr_lr WARNING: Optimizer.lr.name: ReduceOnPlateau needs evaluations "
-            "reported to it, and PaddleOCR's trainer reports none; the rate will never be "
-            "reduced (only the warm-up applies)")
-    assert result.stdout.count(line) == 1 and line in log(tmp_path)
+def plateau_rates(total, start, reductions, factor=0.5):
+    """The hand-computed rates of a plateau schedule whose every report after the first
+    is a plateau (patience 0, an improvement of 1000% asked): evaluations every 5 steps on
+    rank 0, each heard at the next step on every rank, from ``reductions`` on."""
+    rates, rate = [], start
+    for step in range(1, total + 1):
+        if step in reductions:
+            rate *= factor
+        rates.append(rate)
+    return rates
+
+
+PLATEAU = "{name: ReduceOnPlateau, learning_rate: 0.01, patience: 0, threshold: 10.0, factor: 0.5}"
+
+
+def test_a_plateau_schedule_hears_each_evaluation_in_paddleocrs_trainer(tmp_path):
+    """Evaluations at steps 5, 10, ..., 25 (the one at 30 ends the run): the first sets the
+    best, each later one is a plateau, heard at the next step: the rate halves at 11, 16,
+    21 and 26.  mode is max (PaddleOCR's indicators are better when higher)."""
+    result = ok(train(tmp_path, f"Optimizer.lr={PLATEAU}"))
+    lrs = [r["lr"] for r in trace(tmp_path)]
+    assert_rel(lrs, plateau_rates(EPOCHS * SPE, 0.01, {11, 16, 21, 26}), 1e-12, "plateau")
+    assert "never be reduced" not in result.stdout
+    says = "ppocr.ppocr_lr INFO: acc stopped improving: the learning rate is now 0.005"
+    assert result.stdout.count(says) == 1 and says in log(tmp_path)
+    with open(tmp_path / "eval.jsonl") as f:
+        assert [json.loads(line)["global_step"] for line in f] == [5, 10, 15, 20, 25, 30]
+
+
+def test_a_plateau_phase_of_a_sequential_hears_the_evaluations_while_it_runs(tmp_path):
+    """Const for 10 steps, then a plateau (logged from step 10: the trace holds the rate
+    after each step): the report heard at step 6 goes to the Const phase and is dropped;
+    from step 11 the plateau hears them on its own clock (the first sets its best), so it
+    halves at 16, 21 and 26, its own steps 7, 12 and 17."""
+    block = ("{name: Sequential, boundaries: [10], phases: [{name: Const, learning_rate: 0.02}, "
+             + PLATEAU + "]}")
+    ok(train(tmp_path, f"Optimizer.lr={block}"))
+    expected = [0.02] * 9 + plateau_rates(EPOCHS * SPE - 9, 0.01, {7, 12, 17})
+    assert_rel([r["lr"] for r in trace(tmp_path)], expected, 1e-12, "phase")
+
+
+def test_a_plateau_in_two_processes_reduces_alike_on_every_rank(tmp_path):
+    out, logs = tmp_path / "out", tmp_path / "log"
+    result = train(out, f"Optimizer.lr={PLATEAU}", launch=logs)
+    rank0, rank1 = (logs / "workerlog.0").read_text(), (logs / "workerlog.1").read_text()
+    assert result.returncode == 0, rank0[-3000:] + rank1[-3000:]
+    steps = EPOCHS * SPE // 2  # evaluations at 5, 10, 15 on rank 0 only
+    expected = plateau_rates(steps, 0.01, {11})
+    with open(out / "lr_trace.rank1.jsonl") as f:
+        other = [json.loads(line)["lr"] for line in f]
+    assert_rel([r["lr"] for r in trace(out)], expected, 1e-12, "rank 0")
+    assert other == [r["lr"] for r in trace(out)]
+
+
+def test_without_ppocr_lr_train_a_plateau_says_nobody_reports(tmp_path, monkeypatch):
+    """The one-line edit of tools/train.py (PaddleOCR's trainer unchanged otherwise): no
+    evaluation reaches the schedule, and the notice says so."""
+    from ppocr_lr import messages, paddleocr_swap
+
+    monkeypatch.setattr(paddleocr_swap, "_LISTENING", False)
+    monkeypatch.setattr(paddleocr_swap, "_ARGS", [])
+    import paddle
+
+    with messages.collecting() as notices:
+        paddleocr_swap.swapped_build_optimizer(
+            {"name": "Adam", "lr": {"name": "ReduceOnPlateau", "learning_rate": 0.01}},
+            2, 5, paddle.nn.Linear(2, 1))
+    assert any("reports none" in str(n) and "ppocr-lr train" in str(n) for n in notices)
+
+
+def test_the_batch_scaling_start_up_line_reaches_paddleocrs_log(tmp_path):
+    result = ok(train(tmp_path, "Optimizer.lr.batch_scaling=linear",
+                      "Optimizer.lr.reference_batch_size=8"))
+    says = ("rates x2 (batch_scaling linear: global batch 16, reference 8): learning_rate "
+            "0.01 -> 0.02")
+    assert result.stdout.count(says) == 1 and log(tmp_path).count(says) == 1
 
 
 @pytest.mark.parametrize("per_card_override, factor", [([], 2.0),
@@ -210,6 +280,9 @@ def test_batch_scaling_in_paddleocrs_trainer(tmp_path, per_card_override, factor
     (["-c", "configs/tiny.yml", "-o", "Train.loader=null"], None),
     (["-c", "no/such.yml"], None),
     ([], None),
+    (["--config=configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=12"], 12),
+    (["--config", "configs/tiny.yml", "--opt=Train.loader.batch_size_per_card=20"], 20),
+    (["-cconfigs/tiny.yml"], 16),
 ])
 def test_the_global_batch_is_read_from_the_trainers_arguments(monkeypatch, args, batch):
     from ppocr_lr import paddleocr_swap

@@ -25,6 +25,7 @@ import paddle.distributed as dist
 import ppocr_lr
 import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
+from ppocr_lr.modern import plateau_hears_higher
 
 from .rec import checkpoint
 from .rec.curves import plot_curves
@@ -84,16 +85,13 @@ def train(config: dict) -> dict:
 
 
 def plateau_follows_the_metric(optimizer: dict, indicator: str) -> dict:
-    """A ReduceOnPlateau block hears ``Metric.main_indicator`` (acc, norm_edit_dis: higher
-    is better), so its ``mode`` is ``max``: filled in when left out, an error otherwise."""
-    lr = optimizer.get("lr") if isinstance(optimizer, dict) else None
-    if not isinstance(lr, dict) or lr.get("name") != "ReduceOnPlateau":
-        return optimizer
-    if lr.get("mode", "max") != "max":
-        raise TrainError(f"Optimizer.lr.mode: got {lr['mode']!r}, but the schedule hears "
-                         f"Metric.main_indicator ({indicator}), which is better when higher; "
-                         "write max (or leave mode out)")
-    return dict(optimizer, lr=dict(lr, mode="max"))
+    """Every ReduceOnPlateau (top-level or a phase) hears ``Metric.main_indicator`` (acc,
+    norm_edit_dis: higher is better), so its ``mode`` is ``max``: filled in when left out,
+    an error otherwise."""
+    try:
+        return plateau_hears_higher(optimizer, indicator)
+    except ConfigValueError as err:
+        raise TrainError(str(err)) from None
 
 
 def prepare(config: dict, evaluation: bool = True, log_file: str | None = "train.log"):
@@ -240,7 +238,7 @@ class Trainer:
             average_statistics(self.layer, self.world)
         result = (evaluate(self.layer, self.eval_loader, self.charset)
                   if self.eval_loader is not None else None)
-        if hasattr(self.lr, "report"):  # a plateau schedule hears the metric on every rank
+        if self.lr.takes_reports:  # a plateau schedule hears the metric on every rank
             self.report_metric(result[self.indicator] if result else 0.0)
         if result is None:
             return

@@ -58,7 +58,7 @@ def plot(previews: Sequence[Preview], path: str, log_y: bool = False,
         s, colour = p.schedule, colours[i % len(colours)]
         spe = s.run.step_each_epoch
         x, y = _drawable(*p.curve())
-        note = ", no reduction" if hasattr(s, "report") else ""
+        note = ", no reduction" if s.takes_reports else ""
         ax.plot(x / spe, y, color=colour, lw=1.6, label=_literal(f"{p.label} ({s.name}{note})"))
         if s.warmup_steps:
             ax.axvspan(0, min(s.warmup_steps, s.total_steps) / spe, color=colour, alpha=0.12,

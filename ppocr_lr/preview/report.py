@@ -97,7 +97,7 @@ def report(p: Preview) -> str:
     rows = epoch_rows(p)
     for epoch, lr in zip(rows, s.lr_array(np.array(rows, dtype=np.int64) * spe)):
         lines.append(f"  {epoch:>7} {epoch * spe:>12,} {lr:>14.6g}")
-    if hasattr(s, "report"):
+    if s.takes_reports:
         lines.append("  note: the rate falls only when evaluations report a plateau; shown "
                      "as if none does")
     lines.append("  warnings:" if p.warnings else "  warnings: none")
