@@ -73,7 +73,7 @@ def test_every_rate_of_every_schedule_scales(label, block, rule, batch, referenc
                          global_batch_size=batch)
     assert scaled.batch_scale == factor
     assert_rel(whole_run(scaled), factor * whole_run(plain), rel=1e-12, what=label)
-    if hasattr(plain, "report"):  # and after the metric has stalled twice
+    if plain.takes_reports:  # and after the metric has stalled twice
         for value in [0.5] * 30:
             plain.report(value)
             scaled.report(value)
