@@ -72,6 +72,11 @@ STATE_FORMAT = 1
 _INF = math.inf
 
 
+#: Past this many steps, the curve's highest rate is looked for on this many evenly spaced
+#: steps (and the end of the warm-up), not on every step.
+PEAK_SAMPLES = 200_000
+
+
 class LRSchedule(LRScheduler):
     """A learning-rate schedule built from a YAML block, stepped once per iteration.
 
@@ -328,7 +333,9 @@ class LRSchedule(LRScheduler):
         so the shape is kept; with batch scaling, ``peak`` is at this schedule's global
         batch and the values are at the reference batch, as they are written.  Keys as the
         block spells them; a key PaddleOCR ignores here is left out."""
-        run = np.arange(self.run.total_steps + 1)
+        total = self.run.total_steps
+        run = (np.arange(total + 1) if total <= PEAK_SAMPLES else np.unique(np.concatenate(
+            [np.linspace(0, total, PEAK_SAMPLES).astype(np.int64), [self.warmup_steps]])))
         highest = max(self.peak_lr, float(np.max(self.lr_array(run))))
         return self._rates_times(peak / highest if highest > 0 else 1.0)
 

@@ -182,3 +182,11 @@ def test_the_line_to_paste_names_the_keys_that_set_the_peak(block, paste, overri
         edited[key.rsplit(".", 1)[1]] = yaml.safe_load(value)
     curve = ppocr_lr.build_lr_scheduler(edited, 10, 10).lr_array(range(101))
     assert max(curve) == pytest.approx(0.02, rel=0.01)
+
+
+def test_the_peak_of_a_long_run_is_found_on_a_sample():
+    """500 epochs of 10,000 steps: the peak at the end of the warm-up, without a curve of
+    5 million rates."""
+    schedule = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 0.001, "warmup_epoch": 5}, 500, 10_000)
+    assert schedule.rates_for_peak(0.004) == {"learning_rate": pytest.approx(0.004, rel=1e-12)}
