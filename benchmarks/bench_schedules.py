@@ -279,7 +279,8 @@ def figure(study: dict, path: str) -> None:
             ax.fill_between(steps, accs.min(axis=0), accs.max(axis=0), alpha=0.12,
                             color=style["color"])
         top = max(np.max(r["acc"]) for runs in part["runs"].values() for r in runs)
-        ax.set_ylim(max(0.0, top - 0.3), min(1.0, top + 0.02))
+        lowest_final = min(r["acc"][-1] for runs in part["runs"].values() for r in runs)
+        ax.set_ylim(max(0.0, min(top - 0.3, lowest_final - 0.1)), min(1.0, top + 0.02))
         ax.set_title(("held out: " if part["task"].held_out else "chosen on: ")
                      + part["task"].key, fontsize=10)
         ax.set_xlabel("iteration")
