@@ -11,8 +11,8 @@ step 0, so the hand-over is continuous.
 from __future__ import annotations
 
 from . import functions as F
-from .paddleocr import LEARNING_RATE
-from .params import POSITIVE, RATE, REQUIRED, Flag, Integer, Number, Param, duration
+from .params import (LEARNING_RATE, POSITIVE, RATE, REQUIRED, Flag, Integer, Number, Param,
+                     duration)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 

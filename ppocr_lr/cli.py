@@ -23,7 +23,8 @@ from typing import Optional, Sequence
 from . import config as yaml_config
 from . import preview
 from .errors import ConfigTypeError, ConfigValueError
-from .preview.run_length import global_batch_size
+from .config import global_batch_size
+from .optimizer import optimizer_known_keys
 
 PROG = "ppocr-lr"
 
@@ -165,7 +166,7 @@ def _check(args) -> int:
     for path in args.config:
         document = yaml_config.load_yaml(path)  # any block, a PaddleOCR 1.x one included
         if isinstance(document, dict):
-            yaml_config.apply_overrides(document, args.opt)
+            yaml_config.apply_overrides(document, args.opt, optimizer_known_keys)
         steps_per_epoch = args.steps_per_epoch
         if args.dataset_size is not None:  # only the steps per epoch are needed here
             source = preview.Source(path, {}, document if isinstance(document, dict) else None)

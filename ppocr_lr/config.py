@@ -12,8 +12,7 @@ from typing import Callable, Iterable, Optional, Sequence
 import yaml
 
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean, shown
-from .optimizer import OPTIMIZERS, SHARED_PARAMS
-from .registry import scheduler_class
+from .params import Integer
 
 KnownKeys = Callable[[dict, Sequence[str]], Optional[Iterable[str]]]
 
@@ -108,35 +107,44 @@ def parse_inline(text: str, what: str = "--lr") -> object:
     return _load(text, f"{what} {shown(text)}")
 
 
-def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[str]]:
-    """The keys ppocr_lr reads in ``Optimizer`` and ``Optimizer.lr`` (None elsewhere)."""
-    where = ".".join(block)
-    optimizer = config.get("Optimizer") if isinstance(config.get("Optimizer"), dict) else {}
-    if where in ("Optimizer.lr", "lr"):
-        lr = optimizer.get("lr") if where != "lr" else config.get("lr")
-        if not isinstance(lr, dict):
-            return None  # not a block: reported when the schedule is built
-        try:
-            cls = scheduler_class(lr.get("name", "Const"))
-        except (ConfigValueError, ConfigTypeError):
-            return None  # the unknown name is reported when the schedule is built
-        return ["name", "epochs", "step_each_epoch", "strict",
-                *(k for p in cls.all_params() for k in p.keys)]
-    if where == "Optimizer":
-        spec = OPTIMIZERS.get(optimizer.get("name"))
-        params = SHARED_PARAMS + (spec.params if spec else ())
-        return ["name", "lr", "regularizer", "strict", *(k for p in params for k in p.keys)]
-    return None
+def section(document: dict, path: str) -> Optional[dict]:
+    """The block at ``path`` (``Train.loader``) of a config, or None when it is absent; a
+    value that is not a block is an error naming the path."""
+    node = document
+    for i, key in enumerate(path.split(".")):
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            return None
+        if not isinstance(node, dict):
+            raise ConfigTypeError(".".join(path.split(".")[:i + 1]),
+                                  f"got {shown(node)}; expected a block of keys")
+    return node
+
+
+def global_batch_size(config: Optional[dict], batch_size: Optional[int] = None,
+                      nproc: int = 1) -> tuple[Optional[int], str]:
+    """``(processes x batch per process, where it came from)``, or ``(None, "")`` when
+    neither ``batch_size`` (``--batch-size``) nor ``Train.loader.batch_size_per_card``
+    gives the batch."""
+    loader = section(config or {}, "Train.loader") or {}
+    if not (batch_size or loader.get("batch_size_per_card")):
+        return None, ""
+    per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
+                                           "Train.loader.batch_size_per_card")
+    return per_process * nproc, (
+        f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
+        f"{per_process} x --nproc {nproc}")
 
 
 def apply_overrides(config: dict, overrides: Iterable[str],
-                    known_keys: KnownKeys = optimizer_known_keys) -> None:
+                    known_keys: Optional[KnownKeys] = None) -> None:
     """Apply ``Key.sub=value`` pairs in place (values parsed as YAML, as PaddleOCR).
 
     Every block on the path must exist.  A key that is not in the config yet is accepted
     only where ``known_keys(config, block)`` lists it (None: the block's reader checks);
     new keys are checked once all overrides are in, so ``name=OneCycle`` may come after
-    ``max_lr=0.003``."""
+    ``max_lr=0.003``.  Without ``known_keys`` any new key is accepted
+    (:func:`ppocr_lr.optimizer.optimizer_known_keys` knows the Optimizer block's)."""
     added = []
     for item in overrides:
         path, _, raw = item.partition("=")
@@ -158,7 +166,7 @@ def apply_overrides(config: dict, overrides: Iterable[str],
         if keys[-1] not in node:
             added.append((path, keys))
         node[keys[-1]] = value
-    for path, keys in added:
+    for path, keys in added if known_keys is not None else ():
         known = known_keys(config, keys[:-1])
         if known is not None and keys[-1] not in known:
             raise ConfigValueError(f"-o {path}", f"unknown key{did_you_mean(keys[-1], known)}")

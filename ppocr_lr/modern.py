@@ -17,9 +17,9 @@ import numpy as np
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (POSITIVE, RATE, REQUIRED, Blocks, Choice, EpochBoundaries, Epochs,
-                     Integer, Number, Param, StepBoundaries, Steps, duration)
-from .paddleocr import LEARNING_RATE
+from .params import (LEARNING_RATE, POSITIVE, RATE, REQUIRED, Blocks, Choice,
+                     EpochBoundaries, Epochs, Integer, Number, Param, StepBoundaries, Steps,
+                     duration)
 from .registry import register_scheduler, scheduler_class
 from .scheduler import LRSchedule
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import paddle
 from paddle.optimizer.lr import LRScheduler
@@ -17,7 +17,7 @@ from paddle.optimizer.lr import LRScheduler
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean
 from .messages import notice
 from .params import REQUIRED, Flag, Number, Param, Words, parse_block, pop_strict
-from .registry import build_lr_scheduler
+from .registry import build_lr_scheduler, scheduler_class
 
 PATH = "Optimizer"
 
@@ -274,3 +274,24 @@ def _tolerate_missing_scheduler_state(optimizer) -> None:
         return load(optimizer, state_dict)
 
     optimizer.set_state_dict = optimizer.set_dict = set_state_dict
+
+
+def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[str]]:
+    """The keys ppocr_lr reads in ``Optimizer`` and ``Optimizer.lr`` (None elsewhere)."""
+    where = ".".join(block)
+    optimizer = config.get("Optimizer") if isinstance(config.get("Optimizer"), dict) else {}
+    if where in ("Optimizer.lr", "lr"):
+        lr = optimizer.get("lr") if where != "lr" else config.get("lr")
+        if not isinstance(lr, dict):
+            return None  # not a block: reported when the schedule is built
+        try:
+            cls = scheduler_class(lr.get("name", "Const"))
+        except (ConfigValueError, ConfigTypeError):
+            return None  # the unknown name is reported when the schedule is built
+        return ["name", "epochs", "step_each_epoch", "strict",
+                *(k for p in cls.all_params() for k in p.keys)]
+    if where == "Optimizer":
+        spec = OPTIMIZERS.get(optimizer.get("name"))
+        params = SHARED_PARAMS + (spec.params if spec else ())
+        return ["name", "lr", "regularizer", "strict", *(k for p in params for k in p.keys)]
+    return None

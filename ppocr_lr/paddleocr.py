@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice, EpochBoundaries, Epochs,
+from .params import (LEARNING_RATE, POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice, EpochBoundaries, Epochs,
                      Flag, Number, NumberList, Param, StepBoundaries, Steps)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
-LEARNING_RATE = Param("learning_rate", RATE, REQUIRED, "the learning rate the decay starts from")
 GAMMA = Param("gamma", Number(minimum=0.0, maximum=1.0, minimum_open=True), REQUIRED,
               "factor applied at each decay step")
 

@@ -62,7 +62,7 @@ class FindLR:
         config = plateau_hears_higher(config, "Metric.main_indicator")
         optimizer, self.schedule = build_optimizer_at_rate(
             config, epochs, step_each_epoch, model, self.settings.start_lr,
-            global_batch_size=swap.global_batch_size())
+            global_batch_size=swap.trainer_global_batch())
         return optimizer, self.schedule
 
     def train(self, config, train_dataloader, valid_dataloader, device, model, loss_class,
@@ -93,7 +93,7 @@ class FindLR:
                 return float(shared) / world
             return float(loss)
 
-        batch = swap.global_batch_size()
+        batch = swap.trainer_global_batch()
         logger.info(f"range test: {self.settings.num_iters} iterations at most, lr from "
                     f"{self.settings.start_lr:g} to {self.settings.end_lr:g}"
                     + (f", global batch {batch}" if batch else ""))

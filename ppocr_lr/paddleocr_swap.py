@@ -51,7 +51,7 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
         config = plateau_hears_higher(config, "Metric.main_indicator")
     optimizer, lr = build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
                                     model=model,
-                                    global_batch_size=global_batch_size() if wants_batch
+                                    global_batch_size=trainer_global_batch() if wants_batch
                                     else None)
     messages.info(f"schedule: {lr.describe()}")
     if lr.takes_reports and _LISTENING:
@@ -167,12 +167,12 @@ def trainer_config() -> dict | None:
         return None
 
 
-def global_batch_size() -> int | None:
+def trainer_global_batch() -> int | None:
     """Processes x ``Train.loader.batch_size_per_card`` of the config the trainer runs
     (PaddleOCR's ``build_optimizer`` is not told it), or None when it cannot be read."""
     import paddle.distributed as dist
 
-    from .preview.run_length import global_batch_size as batch_of
+    from .config import global_batch_size as batch_of
 
     config = trainer_config()
     try:

@@ -449,6 +449,10 @@ class Param:
         return self.kind if key == self.name else self.aliases[key]
 
 
+#: The key most schedules start their decay from.
+LEARNING_RATE = Param("learning_rate", RATE, REQUIRED, "the learning rate the decay starts from")
+
+
 def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False) -> Param:
     """A duration written as ``<name>_steps`` or ``<name>_epochs``; the schedule receives
     steps under ``<name>_steps``.  ``None`` (the default) means the whole run."""

@@ -289,4 +289,4 @@ def test_the_global_batch_is_read_from_the_trainers_arguments(monkeypatch, args,
 
     monkeypatch.chdir(STANDIN)
     monkeypatch.setattr(paddleocr_swap, "_ARGS", list(args))
-    assert paddleocr_swap.global_batch_size() == batch
+    assert paddleocr_swap.trainer_global_batch() == batch

@@ -9,8 +9,7 @@ from .. import messages
 from ..errors import ConfigTypeError, ConfigValueError, shown
 from ..optimizer import resolve_optimizer
 from ..registry import build_lr_scheduler
-from .run_length import global_batch_size as batch_of
-from .sources import section
+from ..config import global_batch_size as batch_of, section
 
 NOMINAL_STEPS_PER_EPOCH = 1000  # what `check` uses when no run length is given
 

@@ -8,21 +8,8 @@ from typing import Optional
 
 from ..errors import ConfigValueError
 from ..params import Integer, RunLength
-from .sources import Source, section
-
-
-def global_batch_size(config: Optional[dict], batch_size: Optional[int] = None,
-                      nproc: int = 1) -> tuple[Optional[int], str]:
-    """``(processes x batch per process, where it came from)``, or ``(None, "")`` when
-    neither ``--batch-size`` nor ``Train.loader.batch_size_per_card`` gives the batch."""
-    loader = section(config or {}, "Train.loader") or {}
-    if not (batch_size or loader.get("batch_size_per_card")):
-        return None, ""
-    per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
-                                           "Train.loader.batch_size_per_card")
-    return per_process * nproc, (
-        f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
-        f"{per_process} x --nproc {nproc}")
+from ..config import global_batch_size, section
+from .sources import Source
 
 
 def run_length(source: Source, epochs: Optional[int] = None,

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from .. import config as yaml_config
+from ..config import section
 from ..errors import ConfigTypeError, ConfigValueError, shown
+from ..optimizer import optimizer_known_keys
 
 
 @dataclass
@@ -20,20 +22,6 @@ class Source:
     config: Optional[dict] = None
     epochs: Optional[object] = None  # Global.epoch_num as written, when the config has it
     overridden: frozenset = field(default_factory=frozenset)  # key paths set with -o
-
-
-def section(document: dict, path: str) -> Optional[dict]:
-    """The block at ``path`` (``Train.loader``) of a config, or None when it is absent; a
-    value that is not a block is an error naming the path."""
-    node = document
-    for i, key in enumerate(path.split(".")):
-        node = node.get(key) if isinstance(node, dict) else None
-        if node is None:
-            return None
-        if not isinstance(node, dict):
-            raise ConfigTypeError(".".join(path.split(".")[:i + 1]),
-                                  f"got {shown(node)}; expected a block of keys")
-    return node
 
 
 def read_source(path: Optional[str] = None, inline: Optional[str] = None,
@@ -51,7 +39,7 @@ def read_source(path: Optional[str] = None, inline: Optional[str] = None,
                                f"got {shown(document)}")
     overrides = list(overrides)
     document = dict(document)
-    yaml_config.apply_overrides(document, overrides)
+    yaml_config.apply_overrides(document, overrides, optimizer_known_keys)
     overridden = frozenset(item.partition("=")[0].strip() for item in overrides)
     if "Optimizer" in document or "Global" in document:
         section(document, "Global")

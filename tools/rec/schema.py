@@ -7,7 +7,8 @@ import logging
 
 import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, did_you_mean
-from ppocr_lr.preview.sources import section
+from ppocr_lr.config import section
+from ppocr_lr.optimizer import optimizer_known_keys
 from ppocr_lr.params import Flag, Integer, Number, NumberList, Param, Text, parse_block
 
 from .text import TrainError
@@ -61,7 +62,7 @@ def known_keys(config: dict, block) -> list | None:
     (datasets, loaders, model) check their blocks themselves."""
     if list(block) == ["Global"]:
         return [k for p in GLOBAL_PARAMS for k in p.keys] + list(NOT_FOR_TRAINING)
-    return ppocr_lr.config.optimizer_known_keys(config, block)
+    return optimizer_known_keys(config, block)
 
 
 SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
