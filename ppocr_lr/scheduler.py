@@ -362,8 +362,9 @@ class LRSchedule(LRScheduler):
 
     def lr_array(self, steps) -> np.ndarray:
         """``lr_at`` for every step of an array (vectorised with numpy: within a few ulp
-        of ``lr_at``; its cost grows with the number of steps, not their range)."""
-        array = np.asarray(steps)
+        of ``lr_at``; its cost grows with the number of steps, not their range).  A
+        ``range`` becomes an array at numpy's speed, not element by element."""
+        array = _range_array(steps) if isinstance(steps, range) else np.asarray(steps)
         if array.dtype.kind not in "iu":
             if array.dtype.kind != "f" or not np.all(np.isfinite(array)) or np.any(
                     array != np.floor(array)):
@@ -475,6 +476,20 @@ class LRSchedule(LRScheduler):
                          if self.sources.get(k) == "config")
         return (f"{type(self).__name__}(epochs={self.run.epochs}, "
                 f"step_each_epoch={self.run.step_each_epoch}{', ' if keys else ''}{keys})")
+
+
+def _range_array(steps: range) -> np.ndarray:
+    """``np.arange`` of a range whose elements are steps (checked first: its bounds alone
+    may not fit in 64 bits)."""
+    if not len(steps):
+        return np.zeros(0, dtype=np.int64)
+    first, last = steps[0], steps[-1]
+    if min(first, last) < 0 or max(first, last) > MAX_STEPS:
+        bad = min(first, last) if min(first, last) < 0 else max(first, last)
+        raise ValueError(f"steps count from 0 to 2**53; got {bad!r}")
+    if len(steps) == 1:
+        return np.array([first], dtype=np.int64)
+    return np.arange(first, last + (1 if steps.step > 0 else -1), steps.step, dtype=np.int64)
 
 
 def _is_rate(kind) -> bool:

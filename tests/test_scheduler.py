@@ -153,3 +153,19 @@ def test_values_are_closed_form_with_no_drift_over_a_long_run():
         s.step()
     exact = 0.1 * (1 + math.cos(math.pi * 200_000 / 5_000_000)) / 2
     assert s.last_lr == pytest.approx(exact, rel=1e-15)
+
+
+@pytest.mark.parametrize("steps", [range(0, 1001), range(1000, -1, -7), range(5, 6), range(0),
+                                   range(3, 10**40, 10**39), range(2**53, 2**53 - 10, -3)])
+def test_lr_array_takes_a_range_as_it_takes_the_same_steps_listed(steps):
+    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1,
+                                     "warmup_epoch": 1}, 10, 100)
+    if len(steps) and max(steps[0], steps[-1]) > 2**53:
+        with pytest.raises(ValueError, match="2\\*\\*53"):
+            s.lr_array(steps)
+        return
+    got = s.lr_array(steps)
+    assert got.shape == (len(steps),)
+    assert np.array_equal(got, s.lr_array(np.array(list(steps), dtype=np.int64)))
+    with pytest.raises(ValueError, match="from 0"):
+        s.lr_array(range(-1, 5))
