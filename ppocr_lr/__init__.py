@@ -12,7 +12,8 @@ Where things live: the formulas as pure functions of the step in
 :mod:`ppocr_lr.functions`; the Paddle adapter (step counter, warm-up, state) in
 :mod:`ppocr_lr.scheduler`; YAML keys in :mod:`ppocr_lr.params`; the registry in
 :mod:`ppocr_lr.registry`; the named schedules in :mod:`ppocr_lr.paddleocr` and
-:mod:`ppocr_lr.classic` and :mod:`ppocr_lr.modern`; the optimizer builder in :mod:`ppocr_lr.optimizer`; where
+:mod:`ppocr_lr.classic` and :mod:`ppocr_lr.modern`; the optimizer builder in
+:mod:`ppocr_lr.optimizer`; where
 notices go, and strict mode, in :mod:`ppocr_lr.messages`; the learning-rate range test in
 :mod:`ppocr_lr.range_test`; the command line in
 :mod:`ppocr_lr.cli`, and ``ppocr-lr train`` (PaddleOCR's trainer with ppocr_lr swapped in)
@@ -51,7 +52,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "build_lr_scheduler", "build_optimizer", "register_scheduler", "available_schedulers",
-    "LRSchedule", "Param", "range_test", "ConfigValueError", "ConfigTypeError", "ConfigWarning", "STRICT_ENV",
+    "LRSchedule", "Param", "range_test", "ConfigValueError", "ConfigTypeError", "ConfigWarning",
+    "STRICT_ENV",
     "Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
     "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
     "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",

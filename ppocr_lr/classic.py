@@ -1,4 +1,5 @@
-"""The classic fixed decays of the source article (TensorFlow 1.x's ``*_decay``).
+"""The classic fixed decays (TensorFlow 1.x's ``*_decay`` family), each formula in its
+class's docstring.
 
 Notation: ``s`` = steps since the warm-up ended, ``D`` = ``decay_steps``,
 ``p = s / D`` (``floor(s / D)`` with ``staircase``), ``lr0`` = ``learning_rate``.  A

@@ -4,7 +4,8 @@ own trainer with ppocr_lr in place of ``ppocr.optimizer``.
     ppocr-lr list
     ppocr-lr show -c my_rec.yml --steps-per-epoch 1200
     ppocr-lr plot -c my_rec.yml -c other_rec.yml -O schedules.png --steps-per-epoch 1200
-    ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' --epochs 100 --steps-per-epoch 500 -O cos.png
+    ppocr-lr plot --lr '{name: Cosine, learning_rate: 0.001, warmup_epoch: 5}' \
+        --epochs 100 --steps-per-epoch 500 -O cos.png
     ppocr-lr check -c my_rec.yml --steps-per-epoch 1200
     ppocr-lr train -c configs/rec/my_rec.yml -o Global.epoch_num=10   # in a PaddleOCR checkout
     ppocr-lr find-lr -c configs/rec/my_rec.yml                         # likewise

@@ -1,6 +1,6 @@
 """The schedules people reach for today: timm's cycles, transformers' warmup-stable-decay
-and inverse square root, Paddle's Noam and cyclic schedules.  Exact semantics:
-``modern-schedules.md``.
+and inverse square root, Paddle's Noam and cyclic schedules.  Each formula is in its
+class's docstring.
 
 Notation: ``t`` = steps since the warm-up ended (the step count when there is none, or
 with ``warmup_prefix: false``), ``T`` = the run in steps, ``W`` = the warm-up,

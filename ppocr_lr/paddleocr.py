@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (LEARNING_RATE, POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice, EpochBoundaries, Epochs,
-                     Flag, Number, NumberList, Param, StepBoundaries, Steps)
+from .params import (LEARNING_RATE, POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice,
+                     EpochBoundaries, Epochs, Flag, Number, NumberList, Param, StepBoundaries,
+                     Steps)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 

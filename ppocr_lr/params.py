@@ -294,7 +294,8 @@ class KeyList(Kind):
         keys = TextList().parse(value, path)
         for i, key in enumerate(keys):
             if key not in self.options:
-                raise ConfigValueError(f"{path}[{i}]", f"got {key!r}{did_you_mean(key, self.options)}; "
+                raise ConfigValueError(f"{path}[{i}]",
+                                       f"got {key!r}{did_you_mean(key, self.options)}; "
                                        f"expected {self.describe()}")
         return keys
 
@@ -321,7 +322,8 @@ class NumberList(Kind):
                 if numbers[i] <= numbers[i - 1]:
                     raise ConfigValueError(
                         path, f"got {list(value)!r}: {path}[{i}] = {value[i]!r} is not greater "
-                              f"than {path}[{i - 1}] = {value[i - 1]!r}; expected {self.describe()}")
+                              f"than {path}[{i - 1}] = {value[i - 1]!r}; "
+                              f"expected {self.describe()}")
         return numbers
 
 

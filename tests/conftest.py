@@ -10,8 +10,12 @@ warnings.filterwarnings("ignore", message="No ccache found")
 
 from hypothesis import settings  # noqa: E402
 
+# CI draws the same examples on every machine (derandomised); a run elsewhere explores new
+# ones each time.  HYPOTHESIS_PROFILE=ci or =explore chooses; by default CI=true picks ci.
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True)
-settings.load_profile("ci")
+settings.register_profile("explore", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "explore"))
 
 
 def assert_rel(actual, expected, rel=1e-9, what=""):

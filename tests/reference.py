@@ -3,9 +3,9 @@
 * :func:`paddleocr_scheduler`: the Paddle scheduler PaddleOCR builds for a block, from the
   PaddleOCR stand-in in ``tests/paddleocr_standin`` (its ``ppocr.optimizer``: Paddle's own
   built-ins composed as PaddleOCR composes them, and PaddleOCR's three own schedulers
-  written from ``paddleocr-semantics.md``), stepped the way PaddleOCR steps them
+  written from PaddleOCR's documented semantics), stepped the way PaddleOCR steps them
   (recursions included).
-* :func:`classic_lr`: the classic formulas of ``decay-formulas.md``, one ``math``
+* :func:`classic_lr`: the classic decay formulas (TensorFlow 1.x's ``*_decay``), one ``math``
   expression each, evaluated per step.
 
 None of this imports ppocr_lr.
@@ -62,7 +62,7 @@ def paddleocr_scheduler(block: dict, epochs: int, spe: int):
 def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate=None,
                staircase=False, end_lr=0.0001, power=1.0, cycle=False, alpha=0.0,
                t_mul=2.0, m_mul=1.0, num_periods=0.5, beta=0.001, eps=0.0) -> float:
-    """decay-formulas.md, one strategy per branch, at global step ``s``."""
+    """The classic decay formulas, one strategy per branch, at global step ``s``."""
     lr0, D = learning_rate, decay_steps
     p = math.floor(s / D) if staircase else s / D
     if name == "Exponential":
@@ -96,7 +96,7 @@ def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate
     raise KeyError(name)
 
 
-# ----------------------------------------------------------------- modern-schedules.md
+# ----------------------------------------------------------------- modern schedules
 
 
 def timm_cycle_lr(shape: str, s: int, *, lr0, first, mul=1.0, decay=1.0, limit=1, min_lr=0.0,

@@ -1,4 +1,4 @@
-"""The classic decay family against decay-formulas.md, hand values and Paddle built-ins."""
+"""The classic decay family against its formulas, hand values and Paddle built-ins."""
 
 import math
 import warnings

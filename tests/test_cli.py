@@ -7,10 +7,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import yaml
 from PIL import Image
 
 import ppocr_lr
+
+pytestmark = [pytest.mark.slow]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENTRY = shutil.which("ppocr-lr", path=os.path.dirname(sys.executable)) or shutil.which(
@@ -68,9 +71,9 @@ def test_show_resolves_a_whole_paddleocr_config(tmp_path):
     assert f"final {final:.6g} (step 600,000)" in out
     assert "max 0.001 (step 6,000)" in out
     # epoch rows: condensed to about two dozen, with the warm-up's end
-    rows = [l for l in out.splitlines() if l.strip() and l.split()[0].isdigit()]
+    rows = [line for line in out.splitlines() if line.strip() and line.split()[0].isdigit()]
     assert 15 <= len(rows) <= 26
-    assert any(l.split()[:2] == ["5", "6,000"] for l in rows)
+    assert any(line.split()[:2] == ["5", "6,000"] for line in rows)
     assert "eta_minn: unknown key (did you mean 'eta_min'?)" in out
     assert "the decay runs 6,000 steps past the end of the run" in out
 

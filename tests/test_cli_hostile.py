@@ -85,6 +85,7 @@ def test_a_scalar_milestone_is_shown_as_written(capsys, tmp_path):
     assert "Optimizer.lr.milestones[0] = 500 is past the end of the run" in out
 
 
+@pytest.mark.slow
 def test_a_huge_run_is_previewed_on_a_sample(capsys, tmp_path):
     path = write(tmp_path, "Global: {epoch_num: 1.0e12}\nOptimizer: {lr: {name: Cosine, "
                            "learning_rate: 0.1}}\n")

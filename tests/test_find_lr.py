@@ -13,6 +13,8 @@ from test_train import run_cli, tiny, write_config
 
 from tools import lr_range, program  # noqa: E402  (test_train puts ROOT on sys.path)
 
+pytestmark = [pytest.mark.slow]
+
 QUICK = ["--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "10"]
 
 
@@ -28,7 +30,7 @@ def first(tmp_path_factory):
 
 
 def suggestion_of(stdout):
-    line = next(l for l in stdout.splitlines() if l.startswith("suggested learning_rate"))
+    line = next(line for line in stdout.splitlines() if line.startswith("suggested learning_rate"))
     return float(line.split()[2])
 
 
@@ -61,7 +63,7 @@ def test_the_suggested_rate_trains_the_tiny_recognizer(first, tmp_path):
     config["Optimizer"]["lr"] = {"name": "Cosine", "learning_rate": lr, "warmup_epoch": 1}
     program.train(config)
     with open(tmp_path / "t" / "metrics.jsonl") as f:
-        losses = [json.loads(l)["loss"] for l in f if '"step"' in l]
+        losses = [json.loads(line)["loss"] for line in f if '"step"' in line]
     assert np.mean(losses[-4:]) < 0.5 * np.mean(losses[:4])
 
 
@@ -77,6 +79,7 @@ def test_the_same_seed_gives_the_same_curve(first, tmp_path):
     assert first_curve["loss"] == runs[0].losses  # the command line's run too
 
 
+@pytest.mark.distributed
 def test_two_processes_suggest_the_same_rate(tmp_path):
     out = tmp_path / "dist"
     config = write_config(tiny(out), tmp_path / "d.yml")
@@ -85,7 +88,7 @@ def test_two_processes_suggest_the_same_rate(tmp_path):
                      timeout=600)
     logs = [(tmp_path / "log" / f"workerlog.{r}").read_text() for r in (0, 1)]
     assert result.returncode == 0, result.stdout[-2000:] + logs[0][-2000:] + logs[1][-2000:]
-    lines = [[l for l in log.splitlines() if l.startswith("suggested learning_rate")]
+    lines = [[line for line in log.splitlines() if line.startswith("suggested learning_rate")]
              for log in logs]
     assert len(lines[0]) == 1 and lines[0] == lines[1]
     assert "global batch of 64" in logs[0]  # 2 processes x 32
@@ -97,7 +100,7 @@ def test_too_few_iterations_is_one_error_line_and_the_curve_is_still_written(tmp
     config = write_config(tiny(out), tmp_path / "f.yml")
     result = run_cli(["tools/find_lr.py", "-c", config, "--num-iters", "4"])
     assert result.returncode == 1
-    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "too few iterations" in errors[0], result.stderr
     assert "Traceback" not in result.stderr and (out / "lr_range_test.png").exists()
 
@@ -115,7 +118,7 @@ def test_bad_input_is_one_error_line(tmp_path, args, says):
     config = write_config(tiny(tmp_path / "bad"), tmp_path / "b.yml")
     result = run_cli(["tools/find_lr.py", "-c", config, *args])
     assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
-    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(says), result.stderr
     assert "Traceback" not in result.stderr
 
@@ -135,8 +138,8 @@ def test_with_batch_scaling_the_line_to_paste_is_the_rate_at_the_reference_batch
 
     lines = lr_range.report(result, parts, None, schedule(block))
     assert "paste into Optimizer.lr:  learning_rate: 0.01" in lines  # 0.04 / (128 / 32)
-    assert any("x4 for this global batch of 128" in l and "0.04 at the peak once scaled" in l
-               for l in lines)
+    assert any("x4 for this global batch of 128" in line and "0.04 at the peak once scaled" in line
+               for line in lines)
     plain = lr_range.report(result, parts, None, schedule({"name": "OneCycle", "max_lr": 0.1}))
     assert "paste into Optimizer.lr:  max_lr: 0.04" in plain
 

@@ -1,7 +1,8 @@
-"""The schedules of modern-schedules.md, every step of whole runs and past their end:
-against Paddle's built-ins where one exists (NoamDecay, CyclicLR) and against references
-written from the spec elsewhere (tests/reference.py); the shared warmup_prefix and
-by_epoch keys; the errors."""
+"""The modern schedules (timm's cycles, warmup-stable-decay, inverse square root, Noam,
+Cyclic, Sequential), every step of whole runs and past their end: against Paddle's
+built-ins where one exists (NoamDecay, CyclicLR) and against references written
+independently in tests/reference.py; the shared warmup_prefix and by_epoch keys; the
+errors."""
 
 import math
 

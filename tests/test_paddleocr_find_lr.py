@@ -11,6 +11,8 @@ import pytest
 
 from test_paddleocr_trainer import BIN, STANDIN
 
+pytestmark = [pytest.mark.slow]
+
 ARGS = ["--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "100"]
 
 
@@ -125,6 +127,7 @@ def test_bad_options_are_one_error_line(tmp_path, options, says):
     assert len(errors) == 1 and errors[0].startswith(says), result.stderr
 
 
+@pytest.mark.distributed
 def test_two_processes_read_one_curve(tmp_path):
     out, logs = tmp_path / "out", tmp_path / "log"
     result = find_lr(out, launch=logs)

@@ -14,6 +14,8 @@ import yaml
 from conftest import assert_rel
 from reference import paddleocr_scheduler, run
 
+pytestmark = [pytest.mark.slow]
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "paddleocr_standin")
 BIN = os.path.dirname(sys.executable)  # where the ppocr-lr command is installed
@@ -112,7 +114,8 @@ def test_each_notice_is_on_the_console_and_in_train_log(case, tmp_path):
 
 def test_a_resume_from_a_schedule_of_another_shape_is_visible(first_run, tmp_path):
     _, out = first_run
-    result = ok(train(tmp_path, f"Global.checkpoints={out}/latest", f"Global.epoch_num={EPOCHS + 1}",
+    result = ok(train(tmp_path, f"Global.checkpoints={out}/latest",
+                      f"Global.epoch_num={EPOCHS + 1}",
                       "Optimizer.lr.warmup_epoch=0"))
     says = (f"ppocr.ppocr_lr WARNING: Optimizer.lr: resumed at step {EPOCHS * SPE} from a "
             "checkpoint whose schedule had another shape: run length (steps) 30 -> 40; "
@@ -164,6 +167,7 @@ def test_outside_a_paddleocr_checkout_is_one_error_line(tmp_path):
         "the root of a PaddleOCR checkout, or name the script with --script"]
 
 
+@pytest.mark.distributed
 def test_two_processes_under_paddles_launcher(tmp_path):
     out, logs = tmp_path / "out", tmp_path / "log"
     result = train(out, *NOTICES["typo"][0], launch=logs)
@@ -220,6 +224,7 @@ def test_a_plateau_phase_of_a_sequential_hears_the_evaluations_while_it_runs(tmp
     assert_rel([r["lr"] for r in trace(tmp_path)], expected, 1e-12, "phase")
 
 
+@pytest.mark.distributed
 def test_a_plateau_in_two_processes_reduces_alike_on_every_rank(tmp_path):
     out, logs = tmp_path / "out", tmp_path / "log"
     result = train(out, f"Optimizer.lr={PLATEAU}", launch=logs)

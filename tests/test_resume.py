@@ -66,6 +66,7 @@ def stopping_points(s):
     return sorted(p for p in points if p >= 0)
 
 
+@pytest.mark.slow
 def test_every_schedule_resumes_bit_identically_in_a_new_process(tmp_path):
     jobs, expected = [], []
     for path in CONFIGS:

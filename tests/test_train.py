@@ -92,6 +92,7 @@ def final_digest(out):
     return [r for r in metrics(out) if r["kind"] == "summary"][-1]["weights_sha256"]
 
 
+@pytest.mark.slow
 def test_resume_gives_bit_identical_weights(tmp_path):
     config = tiny(tmp_path / "whole")
     assert program.main(["-c", write_config(config, tmp_path / "a.yml")]) == 0
@@ -109,6 +110,7 @@ def test_resume_gives_bit_identical_weights(tmp_path):
     assert steps[0]["global_step"] == 6 and steps[-1]["global_step"] == 24
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_the_same_weights(tmp_path):
     out = tmp_path / "killed"
     config = write_config(tiny(out, Global__epoch_num=4), tmp_path / "k.yml")
@@ -145,6 +147,8 @@ def test_pretrained_model_loads_weights_and_starts_the_schedule_fresh(tmp_path):
     assert steps[0]["loss"] < first_loss  # it starts from trained weights
 
 
+@pytest.mark.slow
+@pytest.mark.distributed
 def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     out = tmp_path / "dist"
     # with the rate scaled for the global batch: 2 processes x 32 = twice the reference
@@ -188,6 +192,7 @@ def test_resuming_a_finished_run_changes_nothing(tmp_path):
     assert "the run is already complete (global step 8 of 8)" in after["train.log"].decode()
 
 
+@pytest.mark.slow
 def test_simple_dataset_round_trip(tmp_path):
     label_file = write_synth(str(tmp_path / "synth"), 20, seed=5, max_text_length=6, height=32,
                              width=96)
@@ -372,6 +377,7 @@ def test_the_trainer_reports_the_metric_to_a_plateau_schedule(tmp_path, capsys):
     rate = {s["global_step"]: s["lr"] for s in steps}
     assert rate[evals[1]] == 0.005 and rate[evals[1] + 1] == 0.0025
     assert rate[evals[2]] == 0.0025 and rate[evals[2] + 1] == 0.00125
-    assert "acc stopped improving: the learning rate is now 0.0025" in (out / "train.log").read_text()
+    log = (out / "train.log").read_text()
+    assert "acc stopped improving: the learning rate is now 0.0025" in log
     config["Optimizer"]["lr"]["mode"] = "min"
     assert "Optimizer.lr.mode: got 'min'" in bad_run(tmp_path, capsys, config)

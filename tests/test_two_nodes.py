@@ -13,6 +13,8 @@ import pytest
 
 from test_paddleocr_trainer import BIN, STANDIN
 
+pytestmark = [pytest.mark.slow, pytest.mark.distributed]
+
 SCALED = ["Optimizer.lr.batch_scaling=linear", "Optimizer.lr.reference_batch_size=16"]
 
 
@@ -82,7 +84,7 @@ def test_the_range_test_on_two_nodes_is_the_range_test_on_one(tmp_path):
                       "--end-lr", "100"], out, tmp_path / f"logs{nodes}", nodes)
         with open(out / "lr_range_test.json") as f:
             curves[nodes] = json.load(f)
-        said[nodes] = [l for l in log.splitlines() if l.startswith(("suggested", "paste"))]
+        said[nodes] = [line for line in log.splitlines() if line.startswith(("suggested", "paste"))]
         assert "(the block scales its rates x2 for this global batch of 32" in log
     assert curves[2]["loss"] == curves[1]["loss"] and curves[2]["lr"] == curves[1]["lr"]
     assert curves[2]["suggestion"] == curves[1]["suggestion"] is not None

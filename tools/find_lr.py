@@ -2,7 +2,8 @@
 
     python tools/find_lr.py -c configs/rec/rec_synth_ctc.yml
     python tools/find_lr.py -c configs/rec/rec_synth_ctc.yml --num-iters 300 -o Global.seed=7
-    python -m paddle.distributed.launch --nproc_per_node 2 tools/find_lr.py -c configs/rec/rec_synth_ctc.yml
+    python -m paddle.distributed.launch --nproc_per_node 2 \
+        tools/find_lr.py -c configs/rec/rec_synth_ctc.yml
 
 Prints the suggested learning rate and the line to paste, writes the loss-against-rate
 curve (``--out``, default ``<Global.save_model_dir>/lr_range_test.png``); the run's

@@ -70,7 +70,8 @@ def evaluate(model, loader, charset) -> dict:
     with paddle.no_grad():
         for images, labels, lengths in loader:
             predictions = decode_batch(model(images).numpy(), charset)
-            texts = [charset.text(l, int(n)) for l, n in zip(labels.numpy(), lengths.numpy())]
+            texts = [charset.text(label, int(n))
+                     for label, n in zip(labels.numpy(), lengths.numpy())]
             metric.update(predictions, texts)
     model.train()
     return metric.result()
@@ -207,7 +208,7 @@ class Trainer:
                   "lr": lr_value, "loss": float(loss)}
         if self.g["cal_metric_during_train"]:
             predictions = decode_batch(logits.numpy(), self.charset)
-            texts = [self.charset.text(l, int(n)) for l, n in zip(labels.numpy(),
+            texts = [self.charset.text(label, int(n)) for label, n in zip(labels.numpy(),
                                                                   lengths.numpy())]
             record["acc"] = RecMetric().update(predictions, texts)
         self.metrics.write(record)

@@ -1,9 +1,12 @@
 """Train a text recognizer from a PaddleOCR-style config, with ppocr_lr's schedules.
 
     python tools/train.py -c configs/rec/rec_synth_ctc.yml
-    python tools/train.py -c configs/rec/rec_synth_ctc.yml -o Optimizer.lr.name=OneCycle Optimizer.lr.max_lr=0.003
-    python tools/train.py -c configs/rec/rec_synth_ctc.yml -o Global.checkpoints=output/rec_synth_ctc/latest
-    python -m paddle.distributed.launch --nproc_per_node 2 tools/train.py -c configs/rec/rec_synth_ctc.yml
+    python tools/train.py -c configs/rec/rec_synth_ctc.yml \
+        -o Optimizer.lr.name=OneCycle Optimizer.lr.max_lr=0.003
+    python tools/train.py -c configs/rec/rec_synth_ctc.yml \
+        -o Global.checkpoints=output/rec_synth_ctc/latest
+    python -m paddle.distributed.launch --nproc_per_node 2 \
+        tools/train.py -c configs/rec/rec_synth_ctc.yml
 """
 
 import os

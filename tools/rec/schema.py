@@ -72,14 +72,14 @@ SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
 def check_sections(config: dict) -> str:
     """The Loss, PostProcess and Metric this trainer implements; returns the metric that
     picks the best checkpoint (``Metric.main_indicator``)."""
-    for section, (name, keys) in SUPPORTED.items():
-        block = config.get(section) or {"name": name}
+    for part, (name, keys) in SUPPORTED.items():
+        block = config.get(part) or {"name": name}
         if not isinstance(block, dict) or block.get("name") != name:
             got = block.get("name") if isinstance(block, dict) else block
-            raise TrainError(f"{section}.name: got {got!r}; this trainer implements {name}")
+            raise TrainError(f"{part}.name: got {got!r}; this trainer implements {name}")
         extra = [k for k in block if k not in ("name", *keys)]
         if extra:
-            raise TrainError(f"{section}.{extra[0]}: not a key of {name} here"
+            raise TrainError(f"{part}.{extra[0]}: not a key of {name} here"
                              + (f" (keys: {', '.join(keys)})" if keys else ""))
     indicator = (config.get("Metric") or {}).get("main_indicator", "acc")
     if indicator not in ("acc", "norm_edit_dis"):

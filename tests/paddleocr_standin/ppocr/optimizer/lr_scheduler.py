@@ -21,7 +21,7 @@ class CyclicalCosineDecay(lr.LRScheduler):
 
 
 class OneCycleDecay(lr.LRScheduler):
-    """The spec's phase table; raises past the end, like PaddleOCR."""
+    """PaddleOCR's phase table for OneCycleDecay; raises past the end, like PaddleOCR."""
 
     def __init__(self, max_lr, epochs, steps_per_epoch, anneal_strategy="cos",
                  three_phase=False, last_epoch=-1):
