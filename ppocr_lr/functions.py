@@ -117,6 +117,15 @@ class _VectorBackend:
 
 VECTOR = _VectorBackend()
 
+
+def half_cosine(angle, xp=SCALAR):
+    """``(1 + cos(angle)) / 2``, from 1 at 0 down to 0 at pi: the factor of every cosine
+    decay here.  Each formula keeps computing its own ``angle`` (``pi * t / T`` and
+    ``pi * (t / T)`` differ in the last bit); the factor of one half is exact, so
+    ``x * half_cosine(a)`` has the bits of ``x * (1 + cos(a)) / 2`` and of ``0.5 * x * (1 +
+    cos(a))``, which the parity tests against Paddle's built-ins check to the bit."""
+    return 0.5 * (1 + xp.cos(angle))
+
 # --------------------------------------------------------------------------- base
 
 
@@ -198,8 +207,8 @@ class CosineCurve(Schedule):
         self.lr0, self.period, self.eta_min = float(lr0), int(period), float(eta_min)
 
     def formula(self, t, xp=SCALAR):
-        return self.eta_min + (self.lr0 - self.eta_min) * (
-            1 + xp.cos(math.pi * t / self.period)) / 2
+        return self.eta_min + (self.lr0 - self.eta_min) * half_cosine(
+            math.pi * t / self.period, xp)
 
 
 class GeometricSteps(Schedule):
@@ -266,7 +275,7 @@ class CosineToFloor(Schedule):
 
     def formula(self, t, xp=SCALAR):
         s = xp.minimum(t, self.decay_steps)
-        c = 0.5 * (1 + xp.cos(math.pi * s / self.decay_steps))
+        c = half_cosine(math.pi * s / self.decay_steps, xp)
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
 
@@ -299,7 +308,7 @@ class WarmRestartCurve(Schedule):
 
     def formula(self, t, xp=SCALAR):
         i, pos, length = cycle_position(t, self.first, self.t_mul, xp)
-        c = 0.5 * xp.ipow(self.m_mul, i) * (1 + xp.cos(math.pi * pos / length))
+        c = xp.ipow(self.m_mul, i) * half_cosine(math.pi * pos / length, xp)
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
 
@@ -330,7 +339,7 @@ class TimmCycleCurve(Schedule):
         else:
             r = pos / length if self.k == 1.0 else xp.pow(pos / length, self.k)
             if self.shape == "cosine":
-                value = self.min_lr + 0.5 * span * (1 + xp.cos(math.pi * r))
+                value = self.min_lr + span * half_cosine(math.pi * r, xp)
             else:
                 value = self.min_lr + span * xp.pow(1 - r, self.power)
         return xp.where(i < self.limit, value, self.min_lr)
@@ -360,10 +369,10 @@ class LinearCosineCurve(Schedule):
             # initial_variance / (1 + s) ** variance_decay, in a form that cannot overflow
             variance = self.initial_variance * xp.exp(-self.variance_decay * xp.log(1 + s))
             linear = linear + xp.sqrt(variance) * standard_normal(self.seed, t, xp)
-            cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
+            cosine = half_cosine(2 * math.pi * self.num_periods * s / self.decay_steps, xp)
             # the noise can take the rate below 0: a learning rate is never negative
             return xp.maximum(self.lr0 * ((self.alpha + linear) * cosine + self.beta), 0.0)
-        cosine = 0.5 * (1 + xp.cos(2 * math.pi * self.num_periods * s / self.decay_steps))
+        cosine = half_cosine(2 * math.pi * self.num_periods * s / self.decay_steps, xp)
         return self.lr0 * ((self.alpha + linear) * cosine + self.beta)
 
 
@@ -398,7 +407,7 @@ class OneCyclePhases(Schedule):
         first, last = xp.take(self.froms, phase), xp.take(self.tos, phase)
         pct = (t - start) / (end - start)
         if self.strategy == "cos":
-            return last + (first - last) / 2.0 * (xp.cos(math.pi * pct) + 1)
+            return last + (first - last) * half_cosine(math.pi * pct, xp)
         # one step past the last phase (t = T) the line overshoots below 0: clipped
         return xp.maximum((last - first) * pct + first, 0.0)
 
@@ -418,7 +427,7 @@ class StableDecayCurve(Schedule):
         if self.kind == "linear":
             factor = 1.0 - p
         elif self.kind == "cosine":
-            factor = 0.5 * (1.0 + xp.cos(math.pi * p))
+            factor = half_cosine(math.pi * p, xp)
         else:
             factor = 1.0 - xp.sqrt(p)
         return xp.where(t < self.stable, self.lr0,

@@ -28,12 +28,27 @@ def build(path, epochs=EPOCHS, spe=SPE):
         return ppocr_lr.build_lr_scheduler(load(path), epochs, spe)
 
 
-def test_there_is_an_example_for_every_name():
+# The names the package promises, by family (not read from the package).
+PROMISED = {
+    "ppocr_lr.paddleocr": {"Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
+                           "Const", "DecayLearningRate", "MultiStepDecay", "TwoStepCosine",
+                           "LinearWarmupCosine"},
+    "ppocr_lr.classic": {"Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
+                         "CosineRestarts", "LinearCosine", "NoisyLinearCosine"},
+    "ppocr_lr.modern": {"CosineCycles", "PolyCycles", "TanhCycles", "WarmupStableDecay",
+                        "InverseSqrt", "Noam", "Cyclic", "Sequential", "ReduceOnPlateau"},
+}
+
+
+def test_every_promised_name_is_registered_in_its_family_and_has_an_example():
     from ppocr_lr.registry import scheduler_class
     names = {load(p).get("name", "Const") for p in CONFIGS}
     builtin = {n for n in ppocr_lr.available_schedulers()
                if scheduler_class(n).__module__.startswith("ppocr_lr.")}
-    assert names == builtin and len(builtin) == 28
+    assert builtin == set().union(*PROMISED.values())
+    for module, family in PROMISED.items():
+        assert {scheduler_class(n).__module__ for n in family} == {module}
+    assert names == builtin
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=os.path.basename)
