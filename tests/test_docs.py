@@ -41,3 +41,15 @@ def test_the_table_of_keys_paddleocr_ignores_is_the_code():
     in_code = {(name, key) for name in ppocr_lr.available_schedulers()
                for key in scheduler_class(name).paddleocr_drops}
     assert listed == in_code
+
+
+def test_the_yaml_reference_is_current():
+    """docs/reference.md is generated from the Param declarations: rerun
+    python tools/make_reference.py when a key changes."""
+    from ppocr_lr.preview.listing import reference_markdown
+
+    with open(os.path.join(ROOT, "docs", "reference.md"), encoding="utf-8") as f:
+        written = f.read()
+    assert written == reference_markdown(), "run python tools/make_reference.py"
+    for name in ppocr_lr.available_schedulers():
+        assert f"\n## {name}\n" in written

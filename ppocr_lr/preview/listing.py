@@ -1,4 +1,5 @@
-"""The text of ``ppocr-lr list``: every YAML name, its keys, defaults and units."""
+"""Every YAML name, its keys, defaults and units, from the ``Param`` declarations: the text
+of ``ppocr-lr list`` and the Markdown of ``docs/reference.md``."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def list_schedules() -> str:
     return "\n".join(out)
 
 
-def _describe(p) -> str:
+def _fields(p) -> tuple[str, str, str, str]:
+    """``(keys, default, accepted values, meaning)`` of one key."""
     keys = " | ".join(p.keys)
     if p.required:
         default = "required"
@@ -43,4 +45,40 @@ def _describe(p) -> str:
     kinds = [(p.name, p.kind), *p.aliases.items()]
     kind = "; ".join(f"{k}: {v.describe()}" for k, v in kinds) if p.aliases else \
         p.kind.describe()
-    return f"{keys:<38} {default:<10} {kind}" + (f" -- {plain(p.doc)}" if p.doc else "")
+    return keys, default, kind, plain(p.doc) if p.doc else ""
+
+
+def _describe(p) -> str:
+    keys, default, kind, doc = _fields(p)
+    return f"{keys:<38} {default:<10} {kind}" + (f" -- {doc}" if doc else "")
+
+
+def reference_markdown() -> str:
+    """``docs/reference.md``: a section per name (its formula, a table of its keys), then
+    the keys every name takes.  ``python tools/make_reference.py`` writes it; a test checks
+    that the file is current."""
+    def table(params):
+        rows = ["| key | default | accepted values | meaning |", "|---|---|---|---|"]
+        for p in params:
+            cells = (c.replace("|", "\\|") for c in _fields(p))
+            rows.append("| " + " | ".join(cells) + " |")
+        return rows
+
+    out = ["# YAML reference", "",
+           "Generated from the `Param` declarations by `python tools/make_reference.py`; "
+           "`ppocr-lr list` prints the same in a terminal.", ""]
+    for name in available_schedulers():
+        cls = scheduler_class(name)
+        summary = " ".join(plain((cls.__doc__ or "").strip().split("\n\n")[0]).split())
+        out += [f"## {name}", "", summary, ""]
+        out += table(cls.params) if cls.params else ["(no keys of its own)"]
+        if cls.paddleocr_drops:
+            out += ["", "PaddleOCR does not read " + ", ".join(f"`{k}`" for k in
+                                                           cls.paddleocr_drops)
+                    + ": ignored, with a notice, unless listed in `honour`."]
+        out.append("")
+    out += ["## Keys of every name", "",
+            "The warm-up and batch-scaling keys below; also `strict: true` (every notice an "
+            "error) and, where PaddleOCR ignores keys, `honour: [key, ...]`.", ""]
+    out += table(WARMUP_PARAMS)
+    return "\n".join(out) + "\n"
