@@ -51,26 +51,35 @@ def paddle_counterpart(block: dict, epochs: int, spe: int):
         "Cosine": lambda: L.CosineAnnealingDecay(lr0, total),
         "Step": lambda: L.StepDecay(lr0, b["step_size"] * spe, b["gamma"]),
         "Piecewise": lambda: L.PiecewiseDecay([e * spe for e in b["decay_epochs"]], b["values"]),
-        "MultiStepDecay": lambda: L.MultiStepDecay(lr0, [m * spe for m in b["milestones"]],
-                                                   b["gamma"]),
+        "MultiStepDecay": lambda: L.MultiStepDecay(
+            lr0, [m * spe for m in b["milestones"]], b["gamma"]
+        ),
         "DecayLearningRate": lambda: L.PolynomialDecay(lr0, total, 0.0, b.get("factor", 0.9)),
         "CyclicalCosine": lambda: L.CosineAnnealingWarmRestarts(lr0, round(b["cycle"] * spe)),
         "OneCycle": lambda: L.OneCycleLR(b["max_lr"], total + 1),
         "TwoStepCosine": lambda: L.CosineAnnealingDecay(lr0, total),
         "LinearWarmupCosine": lambda: L.CosineAnnealingDecay(lr0, total, b.get("min_lr", 1e-8)),
-        "Noam": lambda: L.NoamDecay(s.config["d_model"], s.config["warmup_steps"],
-                                    s.config["learning_rate"]),
-        "Cyclic": lambda: L.CyclicLR(lr0, s.config["max_lr"], s.config["up_steps"],
-                                     s.config["down_steps"], mode=s.config["mode"],
-                                     exp_gamma=s.config["exp_gamma"]),
+        "Noam": lambda: L.NoamDecay(
+            s.config["d_model"], s.config["warmup_steps"], s.config["learning_rate"]
+        ),
+        "Cyclic": lambda: L.CyclicLR(
+            lr0,
+            s.config["max_lr"],
+            s.config["up_steps"],
+            s.config["down_steps"],
+            mode=s.config["mode"],
+            exp_gamma=s.config["exp_gamma"],
+        ),
         "Exponential": lambda: L.ExponentialDecay(lr0, min(b["decay_rate"], 0.999)),
         "NaturalExp": lambda: L.NaturalExpDecay(lr0, b["decay_rate"]),
         "InverseTime": lambda: L.InverseTimeDecay(lr0, b["decay_rate"]),
-        "Polynomial": lambda: L.PolynomialDecay(lr0, decay_steps, b.get("end_lr", 1e-4),
-                                                b.get("power", 1.0), b.get("cycle", False)),
+        "Polynomial": lambda: L.PolynomialDecay(
+            lr0, decay_steps, b.get("end_lr", 1e-4), b.get("power", 1.0), b.get("cycle", False)
+        ),
         "CosineDecay": lambda: L.CosineAnnealingDecay(lr0, decay_steps),
         "CosineRestarts": lambda: L.CosineAnnealingWarmRestarts(
-            lr0, s.config.get("first_decay_steps") or total, int(b.get("t_mul", 2))),
+            lr0, s.config.get("first_decay_steps") or total, int(b.get("t_mul", 2))
+        ),
     }
     if name not in builders:
         return None
@@ -127,24 +136,43 @@ def main() -> None:
             ours.lr_array(steps)
             t_array = min(t_array, time.perf_counter() - start)
         if theirs is None:
-            rows.append((os.path.basename(path), ours.name, "-", t_ours, None, None, t_array,
-                         None))
+            rows.append((os.path.basename(path), ours.name, "-", t_ours, None, None, t_array, None))
             continue
         t_theirs = per_step_seconds(theirs, n_step, repeats)
         t_loop = whole_run_seconds(theirs, n_run)
-        rows.append((os.path.basename(path), ours.name, type(theirs).__name__
-                     + (f"({type(theirs.learning_rate).__name__})"
-                        if isinstance(theirs, L.LinearWarmup) else ""),
-                     t_ours, t_theirs, t_ours / t_theirs, t_array, t_loop / t_array))
-    print(f"step(): best of {repeats} x {n_step:,} calls; whole run: {n_run:,} steps "
-          f"(lr_array: best of {repeats} calls; Paddle: one loop)\n")
-    print("| example | ppocr_lr | Paddle composition | step() ppocr_lr | step() Paddle | "
-          "ratio | lr_array run | Paddle loop / lr_array |")
+        rows.append(
+            (
+                os.path.basename(path),
+                ours.name,
+                type(theirs).__name__
+                + (
+                    f"({type(theirs.learning_rate).__name__})"
+                    if isinstance(theirs, L.LinearWarmup)
+                    else ""
+                ),
+                t_ours,
+                t_theirs,
+                t_ours / t_theirs,
+                t_array,
+                t_loop / t_array,
+            )
+        )
+    print(
+        f"step(): best of {repeats} x {n_step:,} calls; whole run: {n_run:,} steps "
+        f"(lr_array: best of {repeats} calls; Paddle: one loop)\n"
+    )
+    print(
+        "| example | ppocr_lr | Paddle composition | step() ppocr_lr | step() Paddle | "
+        "ratio | lr_array run | Paddle loop / lr_array |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, ours, theirs, t_o, t_t, ratio, t_a, speedup in rows:
-        print(f"| {name} | {ours} | {theirs} | {t_o * 1e6:.2f} us | "
-              + (f"{t_t * 1e6:.2f} us | {ratio:.2f} |" if t_t else "- | - |")
-              + f" {t_a * 1e3:.1f} ms | " + (f"{speedup:.0f}x |" if speedup else "- |"))
+        print(
+            f"| {name} | {ours} | {theirs} | {t_o * 1e6:.2f} us | "
+            + (f"{t_t * 1e6:.2f} us | {ratio:.2f} |" if t_t else "- | - |")
+            + f" {t_a * 1e3:.1f} ms | "
+            + (f"{speedup:.0f}x |" if speedup else "- |")
+        )
 
 
 if __name__ == "__main__":

@@ -60,32 +60,64 @@ class Task:
 
 
 TASKS = (
-    Task("default", "Default recognizer (CRNN, Adam, 0-9a-z, 1-8 characters), 1,500 "
-         "iterations", "configs/rec/rec_synth_ctc_paddleocr.yml",
-         "PaddleOCR's rec configs (Cosine at 0.002)", False),
-    Task("hard_text", "Harder text (8-16 characters, 0-9a-zA-Z, twice the noise), 800 "
-         "iterations", "configs/rec/study/hard_text_paddleocr.yml",
-         "configs/rec/PP-OCRv3/en_PP-OCRv3_rec.yml (Adam, Cosine at 0.001)", True),
-    Task("sgd_wide", "Momentum SGD with weight decay, wider CRNN, 1,000 iterations",
-         "configs/rec/study/sgd_wide_paddleocr.yml",
-         "configs/rec/rec_d28_can.yml (Momentum 0.9, TwoStepCosine at 0.01, "
-         "weight_decay 1e-4)", True),
+    Task(
+        "default",
+        "Default recognizer (CRNN, Adam, 0-9a-z, 1-8 characters), 1,500 iterations",
+        "configs/rec/rec_synth_ctc_paddleocr.yml",
+        "PaddleOCR's rec configs (Cosine at 0.002)",
+        False,
+    ),
+    Task(
+        "hard_text",
+        "Harder text (8-16 characters, 0-9a-zA-Z, twice the noise), 800 iterations",
+        "configs/rec/study/hard_text_paddleocr.yml",
+        "configs/rec/PP-OCRv3/en_PP-OCRv3_rec.yml (Adam, Cosine at 0.001)",
+        True,
+    ),
+    Task(
+        "sgd_wide",
+        "Momentum SGD with weight decay, wider CRNN, 1,000 iterations",
+        "configs/rec/study/sgd_wide_paddleocr.yml",
+        "configs/rec/rec_d28_can.yml (Momentum 0.9, TwoStepCosine at 0.01, weight_decay 1e-4)",
+        True,
+    ),
 )
 
 # Each shape as a function of its peak rate (in the order the study runs them).
 SHAPES = {
     "Cosine": lambda r: {"name": "Cosine", "learning_rate": r, **WARMUP},
-    "WarmupStableDecay": lambda r: {"name": "WarmupStableDecay", "learning_rate": r,
-                                    "decay_ratio": 0.2, "decay_type": "1-sqrt", **WARMUP},
+    "WarmupStableDecay": lambda r: {
+        "name": "WarmupStableDecay",
+        "learning_rate": r,
+        "decay_ratio": 0.2,
+        "decay_type": "1-sqrt",
+        **WARMUP,
+    },
     "OneCycle": lambda r: {"name": "OneCycle", "max_lr": r},
     "Linear": lambda r: {"name": "Linear", "learning_rate": r, **WARMUP},
-    "Piecewise": lambda r: {"name": "Piecewise", "decay_epochs": [3, 5],
-                            "values": [r, r / 10, r / 100], **WARMUP},
-    "CosineCycles": lambda r: {"name": "CosineCycles", "learning_rate": r, "cycle_epochs": 2,
-                               "cycle_limit": 3, "cycle_decay": 0.5, **WARMUP},
+    "Piecewise": lambda r: {
+        "name": "Piecewise",
+        "decay_epochs": [3, 5],
+        "values": [r, r / 10, r / 100],
+        **WARMUP,
+    },
+    "CosineCycles": lambda r: {
+        "name": "CosineCycles",
+        "learning_rate": r,
+        "cycle_epochs": 2,
+        "cycle_limit": 3,
+        "cycle_decay": 0.5,
+        **WARMUP,
+    },
     # hears the held-out accuracy every 50 iterations: 3 reports = 150 iterations of patience
-    "ReduceOnPlateau": lambda r: {"name": "ReduceOnPlateau", "learning_rate": r,
-                                  "mode": "max", "patience": 3, "factor": 0.5, **WARMUP},
+    "ReduceOnPlateau": lambda r: {
+        "name": "ReduceOnPlateau",
+        "learning_rate": r,
+        "mode": "max",
+        "patience": 3,
+        "factor": 0.5,
+        **WARMUP,
+    },
 }
 
 
@@ -101,6 +133,7 @@ def flow(block: dict) -> str:
 def shown(block: dict) -> str:
     """``flow`` for the document: numbers to 12 significant digits (0.0195 / 10 is
     0.0019500000000000001 as a float)."""
+
     def tidy(value):
         if isinstance(value, float):
             return float(f"{value:.12g}")
@@ -126,8 +159,11 @@ def read_run(path: str) -> dict | None:
     if not summary:
         return None
     evals = [r for r in records if r.get("kind") == "eval"]
-    return {"steps": [r["global_step"] for r in evals], "acc": [r["acc"] for r in evals],
-            "summary": summary[-1]}
+    return {
+        "steps": [r["global_step"] for r in evals],
+        "acc": [r["acc"] for r in evals],
+        "summary": summary[-1],
+    }
 
 
 def train(runs: str, task: Task, key: str, block: dict, seed: int) -> dict:
@@ -136,14 +172,29 @@ def train(runs: str, task: Task, key: str, block: dict, seed: int) -> dict:
     if done is not None:
         return done
     os.makedirs(out, exist_ok=True)
-    command = [sys.executable, os.path.join(ROOT, "tools", "train.py"), "-c", task.config,
-               "-o", f"Global.save_model_dir={out}", f"Global.seed={seed}",
-               f"Global.eval_batch_step=[0,{EVAL_EVERY}]", "Global.print_batch_step=250",
-               "Global.cal_metric_during_train=false", f"Optimizer.lr={flow(block)}"]
+    command = [
+        sys.executable,
+        os.path.join(ROOT, "tools", "train.py"),
+        "-c",
+        task.config,
+        "-o",
+        f"Global.save_model_dir={out}",
+        f"Global.seed={seed}",
+        f"Global.eval_batch_step=[0,{EVAL_EVERY}]",
+        "Global.print_batch_step=250",
+        "Global.cal_metric_during_train=false",
+        f"Optimizer.lr={flow(block)}",
+    ]
     started = time.time()
     with open(os.path.join(out, "stdout.log"), "w") as log:
-        subprocess.run(command, check=True, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+        subprocess.run(
+            command,
+            check=True,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONPATH=ROOT),
+        )
     print(f"  {task.key} {key} seed {seed}: {time.time() - started:.0f}s", flush=True)
     return read_run(out)
 
@@ -156,9 +207,19 @@ def range_test_rate(runs: str, task: Task, run: bool = True) -> tuple[float, dic
         sys.exit(f"error: {result_file} does not exist: run the study first")
     if not os.path.exists(result_file):
         os.makedirs(out, exist_ok=True)
-        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "find_lr.py"), "-c",
-                        task.config, "-o", f"Global.save_model_dir={out}"], check=True,
-                       cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(ROOT, "tools", "find_lr.py"),
+                "-c",
+                task.config,
+                "-o",
+                f"Global.save_model_dir={out}",
+            ],
+            check=True,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=ROOT),
+        )
     with open(result_file) as f:
         result = json.load(f)
     return float(f"{result['suggestion']:.3g}"), result
@@ -181,13 +242,20 @@ def measures(run: dict, baseline: dict) -> dict:
     target = baseline["summary"]["final_acc"]
 
     def both(threshold):
-        return {"sustained": reaching(run, threshold, True),
-                "first_touch": reaching(run, threshold, False)}
+        return {
+            "sustained": reaching(run, threshold, True),
+            "first_touch": reaching(run, threshold, False),
+        }
 
-    return {"final_acc": run["summary"]["final_acc"],
-            "final_norm_edit_dis": run["summary"]["final_norm_edit_dis"],
-            "baseline_final_acc": target, "to_baseline_final": both(target),
-            "to_90": both(0.90), "to_95": both(0.95), "seconds": run["summary"]["seconds"]}
+    return {
+        "final_acc": run["summary"]["final_acc"],
+        "final_norm_edit_dis": run["summary"]["final_norm_edit_dis"],
+        "baseline_final_acc": target,
+        "to_baseline_final": both(target),
+        "to_90": both(0.90),
+        "to_95": both(0.95),
+        "seconds": run["summary"]["seconds"],
+    }
 
 
 def entries(task: Task, range_rate: float, recipe: str | None) -> list[tuple[str, str, dict]]:
@@ -197,26 +265,34 @@ def entries(task: Task, range_rate: float, recipe: str | None) -> list[tuple[str
     rate = baseline.get("learning_rate")
     rows = [("baseline", f"{baseline['name']} {rate:g} (PaddleOCR's, the baseline)", baseline)]
     shapes = [recipe] if task.held_out else list(SHAPES)
-    return rows + [(shape, f"{shape} {range_rate:g}", SHAPES[shape](range_rate))
-                   for shape in shapes if shape]
+    return rows + [
+        (shape, f"{shape} {range_rate:g}", SHAPES[shape](range_rate)) for shape in shapes if shape
+    ]
 
 
 def table(rows, results) -> list[str]:
     """Every entry's measures: the mean over the seeds, each seed's in brackets."""
-    lines = ["| schedule | lr block | final word acc | iterations to the baseline's final "
-             "acc, sustained (first touch) | to 95%, sustained (first touch) | to 90%, "
-             "sustained |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| schedule | lr block | final word acc | iterations to the baseline's final "
+        "acc, sustained (first touch) | to 95%, sustained (first touch) | to 90%, "
+        "sustained |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, label, block in rows:
         m = results[key]
-        lines.append(f"| {label} | `{shown(block)}` | {percent([r['final_acc'] for r in m])} "
-                     f"| {reach_cell(m, 'to_baseline_final')} | {reach_cell(m, 'to_95')} | "
-                     f"{steps_cell([r['to_90']['sustained'] for r in m])} |")
+        lines.append(
+            f"| {label} | `{shown(block)}` | {percent([r['final_acc'] for r in m])} "
+            f"| {reach_cell(m, 'to_baseline_final')} | {reach_cell(m, 'to_95')} | "
+            f"{steps_cell([r['to_90']['sustained'] for r in m])} |"
+        )
     return lines
 
 
 def percent(values) -> str:
-    return (f"{100 * np.mean(values):.1f}% ({', '.join(f'{100 * v:.1f}' for v in values)}; "
-            f"spread {100 * (max(values) - min(values)):.1f})")
+    return (
+        f"{100 * np.mean(values):.1f}% ({', '.join(f'{100 * v:.1f}' for v in values)}; "
+        f"spread {100 * (max(values) - min(values)):.1f})"
+    )
 
 
 def steps_cell(values) -> str:
@@ -226,23 +302,29 @@ def steps_cell(values) -> str:
 
 
 def reach_cell(measured, key) -> str:
-    return (f"{steps_cell([r[key]['sustained'] for r in measured])} "
-            f"({steps_cell([r[key]['first_touch'] for r in measured])})")
+    return (
+        f"{steps_cell([r[key]['sustained'] for r in measured])} "
+        f"({steps_cell([r[key]['first_touch'] for r in measured])})"
+    )
 
 
 def verdict(measured_recipe, measured_baseline) -> tuple[bool, str]:
     """The target on every seed: the baseline's final accuracy reached, sustained, in at
     most TARGET_SHARE of the baseline's iterations to it, and a final at or above it."""
-    shares = [r["to_baseline_final"]["sustained"] / b["to_baseline_final"]["sustained"]
-              for r, b in zip(measured_recipe, measured_baseline)]
+    shares = [
+        r["to_baseline_final"]["sustained"] / b["to_baseline_final"]["sustained"]
+        for r, b in zip(measured_recipe, measured_baseline)
+    ]
     above = [r["final_acc"] >= r["baseline_final_acc"] for r in measured_recipe]
     met = all(s <= TARGET_SHARE for s in shares) and all(above)
     shown_shares = ", ".join("never" if np.isinf(s) else f"{100 * s:.0f}%" for s in shares)
-    return met, (f"the baseline's final accuracy, sustained, in {shown_shares} of the "
-                 f"baseline's iterations (target: at most {100 * TARGET_SHARE:.0f}% on every "
-                 f"seed); final accuracy {'at or above' if all(above) else 'below'} the "
-                 f"baseline's on {'every seed' if all(above) else 'some seed'}: "
-                 f"**{'met' if met else 'not met'}**")
+    return met, (
+        f"the baseline's final accuracy, sustained, in {shown_shares} of the "
+        f"baseline's iterations (target: at most {100 * TARGET_SHARE:.0f}% on every "
+        f"seed); final accuracy {'at or above' if all(above) else 'below'} the "
+        f"baseline's on {'every seed' if all(above) else 'some seed'}: "
+        f"**{'met' if met else 'not met'}**"
+    )
 
 
 def choose_recipe(measured: dict, rows) -> str:
@@ -250,13 +332,16 @@ def choose_recipe(measured: dict, rows) -> str:
     sustained (mean over the seeds; never counts as never), among those that end at or above
     it on every seed (all of them when none does); ties go to the higher final accuracy."""
     shapes = [key for key, _, _ in rows if key != "baseline"]
-    ending_above = [s for s in shapes
-                    if all(r["final_acc"] >= r["baseline_final_acc"] for r in measured[s])]
+    ending_above = [
+        s for s in shapes if all(r["final_acc"] >= r["baseline_final_acc"] for r in measured[s])
+    ]
 
     def rank(shape):
         m = measured[shape]
-        return (np.mean([r["to_baseline_final"]["sustained"] for r in m]),
-                -np.mean([r["final_acc"] for r in m]))
+        return (
+            np.mean([r["to_baseline_final"]["sustained"] for r in m]),
+            -np.mean([r["final_acc"] for r in m]),
+        )
 
     return min(ending_above or shapes, key=rank)
 
@@ -272,50 +357,69 @@ def figure(study: dict, path: str) -> None:
         for i, (key, label, _) in enumerate(part["rows"]):
             runs = part["runs"][key]
             steps = np.array(runs[0]["steps"])
-            accs = np.array([r["acc"][:len(steps)] for r in runs])
-            style = ({"lw": 2.6, "color": "black", "ls": "-"} if key == "baseline" else
-                     {"lw": 2.0, "color": "C3", "ls": "-"} if key == part["recipe"] else
-                     {"lw": 1.1, "color": f"C{i % 10 if i % 10 != 3 else 9}", "ls": "--"})
+            accs = np.array([r["acc"][: len(steps)] for r in runs])
+            style = (
+                {"lw": 2.6, "color": "black", "ls": "-"}
+                if key == "baseline"
+                else {"lw": 2.0, "color": "C3", "ls": "-"}
+                if key == part["recipe"]
+                else {"lw": 1.1, "color": f"C{i % 10 if i % 10 != 3 else 9}", "ls": "--"}
+            )
             ax.plot(steps, accs.mean(axis=0), label=label, **style)
-            ax.fill_between(steps, accs.min(axis=0), accs.max(axis=0), alpha=0.12,
-                            color=style["color"])
+            ax.fill_between(
+                steps, accs.min(axis=0), accs.max(axis=0), alpha=0.12, color=style["color"]
+            )
         top = max(np.max(r["acc"]) for runs in part["runs"].values() for r in runs)
         lowest_final = min(r["acc"][-1] for runs in part["runs"].values() for r in runs)
         ax.set_ylim(max(0.0, min(top - 0.3, lowest_final - 0.1)), min(1.0, top + 0.02))
-        ax.set_title(("held out: " if part["task"].held_out else "chosen on: ")
-                     + part["task"].key, fontsize=10)
+        ax.set_title(
+            ("held out: " if part["task"].held_out else "chosen on: ") + part["task"].key,
+            fontsize=10,
+        )
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel(f"held-out word accuracy (mean of {len(SEEDS)} seeds; band: each)")
-    fig.suptitle("Accuracy against iteration: the baseline (black), the recipe (red), "
-                 "other shapes (dashed)", fontsize=10)
+    fig.suptitle(
+        "Accuracy against iteration: the baseline (black), the recipe (red), other shapes (dashed)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90)
 
 
 def report(study: dict, recipe: str, out: str, figure_path: str) -> str:
-    lines = ["# Schedule study: what rate, what schedule", "",
-             "Written by `python benchmarks/bench_schedules.py` (rerun it to measure again; "
-             "finished runs are reused, `--fresh` starts over). The numbers behind every "
-             "table are in [schedule_study.json](schedule_study.json).", "",
-             f"Each task trains its config with only `Optimizer.lr` changed, on seeds "
-             f"{' and '.join(map(str, SEEDS))} (`Global.seed`: the initial weights and the "
-             f"order of the batches), evaluating its whole held-out set every {EVAL_EVERY} "
-             "iterations. The range test (`tools/find_lr.py`, rule `floor`) suggests a rate "
-             "for each task. **The rule of the range test and the recipe's shape were chosen "
-             "on the default task alone**; the other two tasks were then run unchanged and "
-             "are held out. \"Sustained\" counts the first evaluation from which the accuracy "
-             "stays at or above the level; \"first touch\" the first that reaches it. "
-             "Values are the mean over the seeds, each seed's in brackets. CPU arithmetic "
-             "differs between machines: another machine's figures can differ by a few "
-             "tenths of a point.", "",
-             f"![accuracy against iteration](figures/{os.path.basename(figure_path)})", ""]
+    lines = [
+        "# Schedule study: what rate, what schedule",
+        "",
+        "Written by `python benchmarks/bench_schedules.py` (rerun it to measure again; "
+        "finished runs are reused, `--fresh` starts over). The numbers behind every "
+        "table are in [schedule_study.json](schedule_study.json).",
+        "",
+        f"Each task trains its config with only `Optimizer.lr` changed, on seeds "
+        f"{' and '.join(map(str, SEEDS))} (`Global.seed`: the initial weights and the "
+        f"order of the batches), evaluating its whole held-out set every {EVAL_EVERY} "
+        "iterations. The range test (`tools/find_lr.py`, rule `floor`) suggests a rate "
+        "for each task. **The rule of the range test and the recipe's shape were chosen "
+        "on the default task alone**; the other two tasks were then run unchanged and "
+        'are held out. "Sustained" counts the first evaluation from which the accuracy '
+        'stays at or above the level; "first touch" the first that reaches it. '
+        "Values are the mean over the seeds, each seed's in brackets. CPU arithmetic "
+        "differs between machines: another machine's figures can differ by a few "
+        "tenths of a point.",
+        "",
+        f"![accuracy against iteration](figures/{os.path.basename(figure_path)})",
+        "",
+    ]
     for part in study.values():
         task = part["task"]
-        lines += [f"## {'Held out' if task.held_out else 'Chosen on'}: {task.title}", "",
-                  f"`{task.config}`; baseline from {task.baseline_source}. Range test: "
-                  f"{part['rate']:g} ({part['range_result']['describe']}).", ""]
+        lines += [
+            f"## {'Held out' if task.held_out else 'Chosen on'}: {task.title}",
+            "",
+            f"`{task.config}`; baseline from {task.baseline_source}. Range test: "
+            f"{part['rate']:g} ({part['range_result']['describe']}).",
+            "",
+        ]
         lines += table(part["rows"], part["measured"])
         met, says = verdict(part["measured"][recipe], part["measured"]["baseline"])
         lines += ["", f"Recipe ({recipe} at {part['rate']:g}): {says}.", ""]
@@ -326,23 +430,40 @@ def report(study: dict, recipe: str, out: str, figure_path: str) -> str:
 
 
 def summary_json(study: dict, recipe: str, path: str) -> None:
-    data = {"seeds": list(SEEDS), "eval_every": EVAL_EVERY, "recipe": recipe,
-            "target_share": TARGET_SHARE, "tasks": {}}
+    data = {
+        "seeds": list(SEEDS),
+        "eval_every": EVAL_EVERY,
+        "recipe": recipe,
+        "target_share": TARGET_SHARE,
+        "tasks": {},
+    }
     for task_key, part in study.items():
         data["tasks"][task_key] = {
-            "config": part["task"].config, "held_out": part["task"].held_out,
-            "baseline_source": part["task"].baseline_source, "range_test_rate": part["rate"],
+            "config": part["task"].config,
+            "held_out": part["task"].held_out,
+            "baseline_source": part["task"].baseline_source,
+            "range_test_rate": part["rate"],
             "verdict_met": verdict(part["measured"][recipe], part["measured"]["baseline"])[0],
-            "schedules": {key: {"label": label, "lr": block,
-                                "seeds": dict(zip(map(str, SEEDS), part["measured"][key]))}
-                          for key, label, block in part["rows"]}}
+            "schedules": {
+                key: {
+                    "label": label,
+                    "lr": block,
+                    "seeds": dict(zip(map(str, SEEDS), part["measured"][key])),
+                }
+                for key, label, block in part["rows"]
+            },
+        }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1, default=lambda v: None)
         f.write("\n")
 
 
-def update_readme(lines: list, path: str = os.path.join(ROOT, "README.md"),
-                  start: str = "<!-- study:start -->", end: str = "<!-- study:end -->") -> None:
+def update_readme(
+    lines: list,
+    path: str = os.path.join(ROOT, "README.md"),
+    start: str = "<!-- study:start -->",
+    end: str = "<!-- study:end -->",
+) -> None:
     """Put the tables and the verdicts between the README's study markers."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -356,42 +477,63 @@ def update_readme(lines: list, path: str = os.path.join(ROOT, "README.md"),
 
 def study_time(study: dict) -> str:
     """What the runs cost, from their own summaries (a resumed study counts each run once)."""
-    seconds = [r["summary"]["seconds"] for part in study.values()
-               for runs in part["runs"].values() for r in runs]
-    return (f"Each run took {min(seconds) / 60:.0f} to {max(seconds) / 60:.0f} minutes, two "
-            f"at a time on a 2-core machine: the {len(seconds)} runs are "
-            f"{sum(seconds) / 2 / 60:.0f} minutes of wall time, plus about a minute per task "
-            "for the range test.")
+    seconds = [
+        r["summary"]["seconds"]
+        for part in study.values()
+        for runs in part["runs"].values()
+        for r in runs
+    ]
+    return (
+        f"Each run took {min(seconds) / 60:.0f} to {max(seconds) / 60:.0f} minutes, two "
+        f"at a time on a 2-core machine: the {len(seconds)} runs are "
+        f"{sum(seconds) / 2 / 60:.0f} minutes of wall time, plus about a minute per task "
+        "for the range test."
+    )
 
 
 def main(argv=None) -> int:
     global SEEDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", default=os.path.join(ROOT, "output", "schedule_study"),
-                        help="where the runs are kept (reused when finished)")
+    parser.add_argument(
+        "--runs",
+        default=os.path.join(ROOT, "output", "schedule_study"),
+        help="where the runs are kept (reused when finished)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (2)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS),
-                        help="Global.seed of the runs (2024 2025)")
-    parser.add_argument("--report", action="store_true",
-                        help="only write the documents from the runs on disk")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=list(SEEDS),
+        help="Global.seed of the runs (2024 2025)",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="only write the documents from the runs on disk"
+    )
     parser.add_argument("--fresh", action="store_true", help="run everything again")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "schedule_study.md"))
     args = parser.parse_args(argv)
     SEEDS = tuple(args.seeds)
     if args.fresh and os.path.isdir(args.runs):
         import shutil
+
         shutil.rmtree(args.runs)
     figures = os.path.join(os.path.dirname(args.out), "figures")
     os.makedirs(figures, exist_ok=True)
     study = {}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        rates = {t.key: pool.submit(range_test_rate, args.runs, t, not args.report)
-                 for t in TASKS}
+        rates = {t.key: pool.submit(range_test_rate, args.runs, t, not args.report) for t in TASKS}
 
         def submit(task, rows):
-            return {key: [pool.submit(read_run, run_dir(args.runs, task, key, s))
-                          if args.report else pool.submit(train, args.runs, task, key, block, s)
-                          for s in SEEDS] for key, _, block in rows}
+            return {
+                key: [
+                    pool.submit(read_run, run_dir(args.runs, task, key, s))
+                    if args.report
+                    else pool.submit(train, args.runs, task, key, block, s)
+                    for s in SEEDS
+                ]
+                for key, _, block in rows
+            }
 
         # the default task's every shape and the held-out baselines first; the held-out
         # recipes once the default task has chosen the recipe
@@ -399,9 +541,13 @@ def main(argv=None) -> int:
             rate, result = rates[task.key].result()
             print(f"{task.key}: range test {rate:g}", flush=True)
             rows = entries(task, rate, None)
-            study[task.key] = {"task": task, "rate": rate, "rows": rows,
-                               "range_result": dict(result, describe=describe(result)),
-                               "futures": submit(task, rows)}
+            study[task.key] = {
+                "task": task,
+                "rate": rate,
+                "rows": rows,
+                "range_result": dict(result, describe=describe(result)),
+                "futures": submit(task, rows),
+            }
         default = study["default"]
         default["runs"] = {k: [f.result() for f in fs] for k, fs in default["futures"].items()}
         for part in study.values():
@@ -424,23 +570,25 @@ def main(argv=None) -> int:
     figure(study, figure_path)
     summary_json(study, recipe, os.path.splitext(args.out)[0] + ".json")
     text = report(study, recipe, args.out, figure_path)
-    update_readme([line for line in text.splitlines()
-                   if line.startswith(("|", "## ", "Recipe ("))])
+    update_readme([line for line in text.splitlines() if line.startswith(("|", "## ", "Recipe ("))])
     print(text)
     return 0
 
 
 def measure_all(part: dict) -> None:
     baseline = part["runs"]["baseline"]
-    part["measured"] = {key: [measures(run, base) for run, base in zip(runs, baseline)]
-                        for key, runs in part["runs"].items()}
+    part["measured"] = {
+        key: [measures(run, base) for run, base in zip(runs, baseline)]
+        for key, runs in part["runs"].items()
+    }
 
 
 def describe(result: dict) -> str:
     """The range test's features in a few words, from its JSON."""
     edge = result.get("edge_lr")
-    return (f"descent ends at {result['descent_end_lr']:.3g}, edge of divergence at "
-            + (f"{edge:.3g}" if edge is not None else "beyond the ramp"))
+    return f"descent ends at {result['descent_end_lr']:.3g}, edge of divergence at " + (
+        f"{edge:.3g}" if edge is not None else "beyond the ramp"
+    )
 
 
 if __name__ == "__main__":

@@ -23,17 +23,41 @@ CONFIG = os.path.join(ROOT, "configs", "rec", "rec_synth_ctc.yml")
 
 
 def run(processes: int, samples: int, out: str) -> dict:
-    overrides = [f"Global.save_model_dir={out}", "Global.epoch_num=1",
-                 f"Train.dataset.num_samples={samples}", "Eval.dataset.num_samples=250",
-                 "Global.eval_batch_step=[0,100000]", "Global.print_batch_step=10"]
-    command = [sys.executable, os.path.join(ROOT, "tools", "train.py"), "-c", CONFIG,
-               "-o", *overrides]
+    overrides = [
+        f"Global.save_model_dir={out}",
+        "Global.epoch_num=1",
+        f"Train.dataset.num_samples={samples}",
+        "Eval.dataset.num_samples=250",
+        "Global.eval_batch_step=[0,100000]",
+        "Global.print_batch_step=10",
+    ]
+    command = [
+        sys.executable,
+        os.path.join(ROOT, "tools", "train.py"),
+        "-c",
+        CONFIG,
+        "-o",
+        *overrides,
+    ]
     if processes > 1:
-        command = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node",
-                   str(processes), "--log_dir", os.path.join(out, "launch"), *command[1:]]
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL,
-                   env=dict(os.environ, PYTHONPATH=ROOT))
+        command = [
+            sys.executable,
+            "-m",
+            "paddle.distributed.launch",
+            "--nproc_per_node",
+            str(processes),
+            "--log_dir",
+            os.path.join(out, "launch"),
+            *command[1:],
+        ]
+    subprocess.run(
+        command,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     with open(os.path.join(out, "metrics.jsonl")) as f:
         records = [json.loads(line) for line in f]
     summary = [r for r in records if r["kind"] == "summary"][-1]
@@ -52,8 +76,10 @@ def main() -> None:
     for n in args.processes:
         with tempfile.TemporaryDirectory() as out:
             r = run(n, args.samples, out)
-        print(f"| {n} | {r['steps']} | {r['step_seconds'] * 1e3:.1f} | "
-              f"{r['scheduler_share'] * 100:.4f}% | {batch * n / r['step_seconds']:.0f} |")
+        print(
+            f"| {n} | {r['steps']} | {r['step_seconds'] * 1e3:.1f} | "
+            f"{r['scheduler_share'] * 100:.4f}% | {batch * n / r['step_seconds']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

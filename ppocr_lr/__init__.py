@@ -29,20 +29,49 @@ warnings.filterwarnings("ignore", message="No ccache found", category=UserWarnin
 try:
     import paddle  # noqa: F401
 except ImportError as missing:
-    raise ImportError("ppocr_lr needs PaddlePaddle >= 3.0: pip install paddlepaddle (CPU) or "
-                      "paddlepaddle-gpu, or install ppocr-lr with the [cpu] extra") from missing
+    raise ImportError(
+        "ppocr_lr needs PaddlePaddle >= 3.0: pip install paddlepaddle (CPU) or "
+        "paddlepaddle-gpu, or install ppocr-lr with the [cpu] extra"
+    ) from missing
 
 from . import classic, functions, modern, paddleocr  # noqa: E402,F401  (registers the schedules)
-from .classic import (CosineDecay, CosineRestarts, Exponential, InverseTime,  # noqa: E402
-                      LinearCosine, NaturalExp, NoisyLinearCosine, Polynomial)
+from .classic import (
+    CosineDecay,
+    CosineRestarts,
+    Exponential,
+    InverseTime,  # noqa: E402
+    LinearCosine,
+    NaturalExp,
+    NoisyLinearCosine,
+    Polynomial,
+)
 from .errors import ConfigTypeError, ConfigValueError, ConfigWarning
 from .messages import STRICT_ENV
-from .modern import (CosineCycles, Cyclic, InverseSqrt, Noam, PolyCycles,  # noqa: E402
-                     ReduceOnPlateau, Sequential, TanhCycles, WarmupStableDecay)
+from .modern import (
+    CosineCycles,
+    Cyclic,
+    InverseSqrt,
+    Noam,
+    PolyCycles,  # noqa: E402
+    ReduceOnPlateau,
+    Sequential,
+    TanhCycles,
+    WarmupStableDecay,
+)
 from .optimizer import build_optimizer
-from .paddleocr import (Const, Cosine, CyclicalCosine, DecayLearningRate, Linear,
-                        LinearWarmupCosine, MultiStepDecay, OneCycle, Piecewise, Step,
-                        TwoStepCosine)
+from .paddleocr import (
+    Const,
+    Cosine,
+    CyclicalCosine,
+    DecayLearningRate,
+    Linear,
+    LinearWarmupCosine,
+    MultiStepDecay,
+    OneCycle,
+    Piecewise,
+    Step,
+    TwoStepCosine,
+)
 from .params import Param
 from .range_test import range_test
 from .registry import available_schedulers, build_lr_scheduler, register_scheduler
@@ -51,13 +80,43 @@ from .scheduler import LRSchedule
 __version__ = "0.1.0"
 
 __all__ = [
-    "build_lr_scheduler", "build_optimizer", "register_scheduler", "available_schedulers",
-    "LRSchedule", "Param", "range_test", "ConfigValueError", "ConfigTypeError", "ConfigWarning",
+    "build_lr_scheduler",
+    "build_optimizer",
+    "register_scheduler",
+    "available_schedulers",
+    "LRSchedule",
+    "Param",
+    "range_test",
+    "ConfigValueError",
+    "ConfigTypeError",
+    "ConfigWarning",
     "STRICT_ENV",
-    "Const", "Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
-    "DecayLearningRate", "MultiStepDecay", "TwoStepCosine", "LinearWarmupCosine",
-    "Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
-    "CosineRestarts", "LinearCosine", "NoisyLinearCosine",
-    "WarmupStableDecay", "CosineCycles", "PolyCycles", "TanhCycles", "InverseSqrt", "Noam",
-    "Cyclic", "Sequential", "ReduceOnPlateau",
+    "Const",
+    "Linear",
+    "Cosine",
+    "Step",
+    "Piecewise",
+    "CyclicalCosine",
+    "OneCycle",
+    "DecayLearningRate",
+    "MultiStepDecay",
+    "TwoStepCosine",
+    "LinearWarmupCosine",
+    "Exponential",
+    "NaturalExp",
+    "InverseTime",
+    "Polynomial",
+    "CosineDecay",
+    "CosineRestarts",
+    "LinearCosine",
+    "NoisyLinearCosine",
+    "WarmupStableDecay",
+    "CosineCycles",
+    "PolyCycles",
+    "TanhCycles",
+    "InverseSqrt",
+    "Noam",
+    "Cyclic",
+    "Sequential",
+    "ReduceOnPlateau",
 ]

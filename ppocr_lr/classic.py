@@ -12,8 +12,7 @@ step 0, so the hand-over is continuous.
 from __future__ import annotations
 
 from . import functions as F
-from .params import (LEARNING_RATE, POSITIVE, RATE, REQUIRED, Flag, Integer, Number, Param,
-                     duration)
+from .params import LEARNING_RATE, POSITIVE, RATE, REQUIRED, Flag, Integer, Number, Param, duration
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
@@ -29,8 +28,7 @@ class _RateDecay(LRSchedule):
     formula: type
 
     def decay(self, p, run_steps):
-        return self.formula(p.learning_rate, p.decay_rate, p.decay_steps or run_steps,
-                            p.staircase)
+        return self.formula(p.learning_rate, p.decay_rate, p.decay_steps or run_steps, p.staircase)
 
 
 @register_scheduler("Exponential")
@@ -38,10 +36,17 @@ class Exponential(_RateDecay):
     """``lr0 * decay_rate ** p``.  Past the end: keeps decaying."""
 
     formula = F.ExponentialDecay
-    params = (LEARNING_RATE,
-              Param("decay_rate", Number(0.0, 1.0, minimum_open=True), REQUIRED,
-                    "factor per period (1: constant; above 1 would grow without bound)"),
-              DECAY, STAIRCASE)
+    params = (
+        LEARNING_RATE,
+        Param(
+            "decay_rate",
+            Number(0.0, 1.0, minimum_open=True),
+            REQUIRED,
+            "factor per period (1: constant; above 1 would grow without bound)",
+        ),
+        DECAY,
+        STAIRCASE,
+    )
 
 
 @register_scheduler("NaturalExp")
@@ -49,9 +54,12 @@ class NaturalExp(_RateDecay):
     """``lr0 * exp(-decay_rate * p)``.  Past the end: keeps decaying."""
 
     formula = F.NaturalExpDecay
-    params = (LEARNING_RATE,
-              Param("decay_rate", Number(minimum=0.0), REQUIRED, "exponent per period"),
-              DECAY, STAIRCASE)
+    params = (
+        LEARNING_RATE,
+        Param("decay_rate", Number(minimum=0.0), REQUIRED, "exponent per period"),
+        DECAY,
+        STAIRCASE,
+    )
 
 
 @register_scheduler("InverseTime")
@@ -68,15 +76,18 @@ class Polynomial(LRSchedule):
     (``end_lr`` after ``D``).  With ``cycle``: ``D`` grows to ``D * ceil(s / D)`` (``D``
     at ``s = 0``), so the rate jumps back up at every multiple of ``D``."""
 
-    params = (LEARNING_RATE,
-              Param("end_lr", RATE, 0.0001, "learning rate at the end of each period"),
-              Param("power", POSITIVE, 1.0, "exponent; 1 is a straight line"),
-              Param("cycle", Flag(), False, "restart the decay after each period"),
-              DECAY)
+    params = (
+        LEARNING_RATE,
+        Param("end_lr", RATE, 0.0001, "learning rate at the end of each period"),
+        Param("power", POSITIVE, 1.0, "exponent; 1 is a straight line"),
+        Param("cycle", Flag(), False, "restart the decay after each period"),
+        DECAY,
+    )
 
     def decay(self, p, run_steps):
-        return F.PolynomialCurve(p.learning_rate, p.decay_steps or run_steps, p.end_lr, p.power,
-                            p.cycle)
+        return F.PolynomialCurve(
+            p.learning_rate, p.decay_steps or run_steps, p.end_lr, p.power, p.cycle
+        )
 
 
 @register_scheduler("CosineDecay")
@@ -96,24 +107,32 @@ class CosineRestarts(LRSchedule):
     ``m_mul ** i``; ``lr0 * ((1 - alpha) * c + alpha)`` with ``c`` the cosine of the
     current period.  Past the end: keeps restarting."""
 
-    params = (LEARNING_RATE,
-              duration("first_decay", "length of the first period (default: the whole run)"),
-              Param("t_mul", Number(1.0, 1e6), 2.0, "each period is t_mul times longer"),
-              Param("m_mul", Number(0.0, 1.0, minimum_open=True), 1.0,
-                    "each period's peak is m_mul times the last (above 1 would grow "
-                    "without bound)"),
-              ALPHA)
+    params = (
+        LEARNING_RATE,
+        duration("first_decay", "length of the first period (default: the whole run)"),
+        Param("t_mul", Number(1.0, 1e6), 2.0, "each period is t_mul times longer"),
+        Param(
+            "m_mul",
+            Number(0.0, 1.0, minimum_open=True),
+            1.0,
+            "each period's peak is m_mul times the last (above 1 would grow without bound)",
+        ),
+        ALPHA,
+    )
 
     def decay(self, p, run_steps):
-        return F.WarmRestartCurve(p.learning_rate, p.first_decay_steps or run_steps, p.t_mul,
-                                p.m_mul, p.alpha)
+        return F.WarmRestartCurve(
+            p.learning_rate, p.first_decay_steps or run_steps, p.t_mul, p.m_mul, p.alpha
+        )
 
 
 LINEAR_COSINE_PARAMS = (
-    LEARNING_RATE, DECAY,
+    LEARNING_RATE,
+    DECAY,
     Param("num_periods", Number(minimum=0.0), 0.5, "cosine periods over D"),
     Param("alpha", Number(0.0, 1.0), 0.0, "added to the linear part"),
-    Param("beta", Number(0.0, 1.0), 0.001, "added to the product (the floor, times lr0)"))
+    Param("beta", Number(0.0, 1.0), 0.001, "added to the product (the floor, times lr0)"),
+)
 
 
 @register_scheduler("LinearCosine")
@@ -125,8 +144,9 @@ class LinearCosine(LRSchedule):
     params = LINEAR_COSINE_PARAMS
 
     def decay(self, p, run_steps):
-        return F.LinearCosineCurve(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
-                              p.alpha, p.beta)
+        return F.LinearCosineCurve(
+            p.learning_rate, p.decay_steps or run_steps, p.num_periods, p.alpha, p.beta
+        )
 
 
 @register_scheduler("NoisyLinearCosine")
@@ -139,11 +159,20 @@ class NoisyLinearCosine(LRSchedule):
     params = LINEAR_COSINE_PARAMS + (
         Param("initial_variance", Number(0.0, 1e6), 1.0, "variance of the noise at s = 0"),
         Param("variance_decay", Number(minimum=0.0), 0.55, "how fast the variance falls"),
-        Param("seed", Integer(minimum=0), 0, "noise seed"))
+        Param("seed", Integer(minimum=0), 0, "noise seed"),
+    )
 
     def decay(self, p, run_steps):
-        return F.LinearCosineCurve(p.learning_rate, p.decay_steps or run_steps, p.num_periods,
-                              p.alpha, p.beta, p.initial_variance, p.variance_decay, p.seed)
+        return F.LinearCosineCurve(
+            p.learning_rate,
+            p.decay_steps or run_steps,
+            p.num_periods,
+            p.alpha,
+            p.beta,
+            p.initial_variance,
+            p.variance_decay,
+            p.seed,
+        )
 
     def peak(self, p):
         """The warm-up climbs to the noise-free value at step 0."""

@@ -40,8 +40,9 @@ class _Parser(argparse.ArgumentParser):
 def _size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not match:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 900x500; "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT in pixels, e.g. 900x500; got {text!r}"
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -56,56 +57,98 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="See a PaddleOCR learning-rate schedule before "
-                     "training with it, or train with it in PaddleOCR's own trainer.")
+    parser = _Parser(
+        prog=PROG,
+        description="See a PaddleOCR learning-rate schedule before "
+        "training with it, or train with it in PaddleOCR's own trainer.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="every YAML name, its keys, defaults and units")
-    commands.add_parser("find-lr", help="the learning-rate range test on a PaddleOCR "
-                        "checkout's model and data, from its root (see 'ppocr-lr find-lr "
-                        "--help')")
-    commands.add_parser("train", help="run PaddleOCR's tools/train.py from a PaddleOCR "
-                        "checkout's root with ppocr_lr's build_optimizer (arguments go to "
-                        "the trainer; see 'ppocr-lr train --help')")
+    commands.add_parser(
+        "find-lr",
+        help="the learning-rate range test on a PaddleOCR "
+        "checkout's model and data, from its root (see 'ppocr-lr find-lr "
+        "--help')",
+    )
+    commands.add_parser(
+        "train",
+        help="run PaddleOCR's tools/train.py from a PaddleOCR "
+        "checkout's root with ppocr_lr's build_optimizer (arguments go to "
+        "the trainer; see 'ppocr-lr train --help')",
+    )
 
     def run_length(sub):
-        sub.add_argument("--epochs", type=_positive, help="run length in epochs (overrides "
-                         "Global.epoch_num)")
-        sub.add_argument("--steps-per-epoch", type=_positive,
-                         help="batches per epoch on each process (the trainer's "
-                              "step_each_epoch)")
-        sub.add_argument("--dataset-size", type=_positive,
-                         help="training samples; with --batch-size gives the steps per epoch")
+        sub.add_argument(
+            "--epochs", type=_positive, help="run length in epochs (overrides Global.epoch_num)"
+        )
+        sub.add_argument(
+            "--steps-per-epoch",
+            type=_positive,
+            help="batches per epoch on each process (the trainer's step_each_epoch)",
+        )
+        sub.add_argument(
+            "--dataset-size",
+            type=_positive,
+            help="training samples; with --batch-size gives the steps per epoch",
+        )
         sub.add_argument("--batch-size", type=_positive, help="batch size per process")
-        sub.add_argument("--nproc", type=_positive, default=1,
-                         help="training processes (with --dataset-size; and x the batch "
-                              "per process = the global batch that batch_scaling uses)")
-        sub.add_argument("-o", "--opt", nargs="+", default=[], metavar="KEY=VALUE",
-                         help="overrides such as Optimizer.lr.warmup_epoch=2 (always "
-                              "overrides, as in PaddleOCR's tools)")
+        sub.add_argument(
+            "--nproc",
+            type=_positive,
+            default=1,
+            help="training processes (with --dataset-size; and x the batch "
+            "per process = the global batch that batch_scaling uses)",
+        )
+        sub.add_argument(
+            "-o",
+            "--opt",
+            nargs="+",
+            default=[],
+            metavar="KEY=VALUE",
+            help="overrides such as Optimizer.lr.warmup_epoch=2 (always "
+            "overrides, as in PaddleOCR's tools)",
+        )
 
     def with_sources(name: str, help_text: str):
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("-c", "--config", action="append", default=[],
-                         help="a PaddleOCR config or a file with an lr block (repeat to "
-                              "compare)")
-        sub.add_argument("--lr", action="append", default=[],
-                         help="an inline lr block, e.g. '{name: Cosine, learning_rate: 0.001}'")
+        sub.add_argument(
+            "-c",
+            "--config",
+            action="append",
+            default=[],
+            help="a PaddleOCR config or a file with an lr block (repeat to compare)",
+        )
+        sub.add_argument(
+            "--lr",
+            action="append",
+            default=[],
+            help="an inline lr block, e.g. '{name: Cosine, learning_rate: 0.001}'",
+        )
         run_length(sub)
         return sub
 
-    with_sources("show", "the resolved schedule: parameters, warm-up, lr per epoch, "
-                 "warnings")
+    with_sources("show", "the resolved schedule: parameters, warm-up, lr per epoch, warnings")
     plot = with_sources("plot", "draw one or several schedules (PNG or SVG)")
-    plot.add_argument("--output", "-O", dest="output", default="schedule.png",
-                      help="figure file, .png or .svg (default: schedule.png)")
+    plot.add_argument(
+        "--output",
+        "-O",
+        dest="output",
+        default="schedule.png",
+        help="figure file, .png or .svg (default: schedule.png)",
+    )
     plot.add_argument("--log-y", action="store_true", help="logarithmic learning-rate axis")
     plot.add_argument("--size", type=_size, default=(900, 500), help="WIDTHxHEIGHT pixels")
     plot.add_argument("--title", help="figure title (default: the run length)")
-    check = commands.add_parser("check", help="validate a config's Optimizer block; exit "
-                                "status 0 only when clean")
-    check.add_argument("-c", "--config", action="append", required=True,
-                       help="a PaddleOCR config or a file with an lr block (repeat for "
-                            "several)")
+    check = commands.add_parser(
+        "check", help="validate a config's Optimizer block; exit status 0 only when clean"
+    )
+    check.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        required=True,
+        help="a PaddleOCR config or a file with an lr block (repeat for several)",
+    )
     run_length(check)  # without one: Global.epoch_num x NOMINAL_STEPS_PER_EPOCH steps
     return parser
 
@@ -114,18 +157,29 @@ def _previews(args) -> list:
     if not args.config and not args.lr:
         raise ConfigValueError("", "nothing to show: give -c FILE or --lr BLOCK")
     sources = [dict(path=path) for path in args.config] + [dict(inline=text) for text in args.lr]
-    return [preview.load(**source, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-                         dataset_size=args.dataset_size, batch_size=args.batch_size,
-                         nproc=args.nproc, overrides=args.opt) for source in sources]
+    return [
+        preview.load(
+            **source,
+            epochs=args.epochs,
+            steps_per_epoch=args.steps_per_epoch,
+            dataset_size=args.dataset_size,
+            batch_size=args.batch_size,
+            nproc=args.nproc,
+            overrides=args.opt,
+        )
+        for source in sources
+    ]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:  # every other argument belongs to PaddleOCR's trainer
         from . import paddleocr_swap
+
         return paddleocr_swap.main(argv[1:], PROG)
     if argv[:1] == ["find-lr"]:  # likewise, after the range test's own options
         from . import paddleocr_find_lr
+
         return paddleocr_find_lr.main(argv[1:], PROG)
     args = _parser().parse_args(argv)
     warnings.filterwarnings("ignore", message="No ccache found")
@@ -147,11 +201,16 @@ def _run(args) -> int:
             print("\n\n".join(preview.report(p) for p in _previews(args)))
         elif args.command == "plot":
             previews = _previews(args)
-            path = preview.plot(previews, args.output, log_y=args.log_y, size=args.size,
-                                title=args.title)
-            print(f"wrote {path}: " + "; ".join(
-                f"{p.label} ({p.schedule.name}, {p.schedule.total_steps:,} steps)"
-                for p in previews))
+            path = preview.plot(
+                previews, args.output, log_y=args.log_y, size=args.size, title=args.title
+            )
+            print(
+                f"wrote {path}: "
+                + "; ".join(
+                    f"{p.label} ({p.schedule.name}, {p.schedule.total_steps:,} steps)"
+                    for p in previews
+                )
+            )
             for p in previews:
                 for note in p.warnings:
                     print(f"warning: {p.label}: {note}", file=sys.stderr)
@@ -171,8 +230,9 @@ def _check(args) -> int:
         steps_per_epoch = args.steps_per_epoch
         if args.dataset_size is not None:  # only the steps per epoch are needed here
             source = preview.Source(path, {}, document if isinstance(document, dict) else None)
-            steps_per_epoch = preview.run_length(source, 1, None, args.dataset_size,
-                                                 args.batch_size, args.nproc)[1]
+            steps_per_epoch = preview.run_length(
+                source, 1, None, args.dataset_size, args.batch_size, args.nproc
+            )[1]
         batch = None
         if isinstance(document, dict) and (args.batch_size or args.nproc > 1):
             batch = global_batch_size(document, args.batch_size, args.nproc)[0]

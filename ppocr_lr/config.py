@@ -37,9 +37,12 @@ class _StrictLoader(yaml.SafeLoader):
                 continue
             if first is not None:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is written twice in one block (first on "
+                    None,
+                    None,
+                    f"the key {key!r} is written twice in one block (first on "
                     f"line {first.line + 1}); YAML would keep only the last",
-                    key_node.start_mark)
+                    key_node.start_mark,
+                )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
@@ -76,16 +79,20 @@ def _load(text, where: str) -> object:
             if node is None:
                 return None
             if _size(node) > MAX_VALUES:
-                raise ConfigValueError("", f"{where}: the YAML expands to more than "
-                                       f"{MAX_VALUES:,} values (through aliases)")
+                raise ConfigValueError(
+                    "",
+                    f"{where}: the YAML expands to more than "
+                    f"{MAX_VALUES:,} values (through aliases)",
+                )
             return loader.construct_document(node)
         finally:
             loader.dispose()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigValueError("", f"{where} is not valid YAML{at}: "
-                               f"{getattr(err, 'problem', None) or err}") from None
+        raise ConfigValueError(
+            "", f"{where} is not valid YAML{at}: {getattr(err, 'problem', None) or err}"
+        ) from None
     except RecursionError:
         raise ConfigValueError("", f"{where}: the YAML nests too deeply") from None
 
@@ -116,28 +123,33 @@ def section(document: dict, path: str) -> Optional[dict]:
         if node is None:
             return None
         if not isinstance(node, dict):
-            raise ConfigTypeError(".".join(path.split(".")[:i + 1]),
-                                  f"got {shown(node)}; expected a block of keys")
+            raise ConfigTypeError(
+                ".".join(path.split(".")[: i + 1]), f"got {shown(node)}; expected a block of keys"
+            )
     return node
 
 
-def global_batch_size(config: Optional[dict], batch_size: Optional[int] = None,
-                      nproc: int = 1) -> tuple[Optional[int], str]:
+def global_batch_size(
+    config: Optional[dict], batch_size: Optional[int] = None, nproc: int = 1
+) -> tuple[Optional[int], str]:
     """``(processes x batch per process, where it came from)``, or ``(None, "")`` when
     neither ``batch_size`` (``--batch-size``) nor ``Train.loader.batch_size_per_card``
     gives the batch."""
     loader = section(config or {}, "Train.loader") or {}
     if not (batch_size or loader.get("batch_size_per_card")):
         return None, ""
-    per_process = Integer(minimum=1).parse(batch_size or loader["batch_size_per_card"],
-                                           "Train.loader.batch_size_per_card")
+    per_process = Integer(minimum=1).parse(
+        batch_size or loader["batch_size_per_card"], "Train.loader.batch_size_per_card"
+    )
     return per_process * nproc, (
         f"{'--batch-size' if batch_size else 'Train.loader.batch_size_per_card'} "
-        f"{per_process} x --nproc {nproc}")
+        f"{per_process} x --nproc {nproc}"
+    )
 
 
-def apply_overrides(config: dict, overrides: Iterable[str],
-                    known_keys: Optional[KnownKeys] = None) -> None:
+def apply_overrides(
+    config: dict, overrides: Iterable[str], known_keys: Optional[KnownKeys] = None
+) -> None:
     """Apply ``Key.sub=value`` pairs in place (values parsed as YAML, as PaddleOCR).
 
     Every block on the path must exist.  A key that is not in the config yet is accepted
@@ -160,8 +172,10 @@ def apply_overrides(config: dict, overrides: Iterable[str],
             walked.append(key)
             if not isinstance(node, dict) or not isinstance(node.get(key), dict):
                 options = list(node) if isinstance(node, dict) else []
-                raise ConfigValueError(f"-o {path}", f"{'.'.join(walked)} is not a block of "
-                                       f"the config{did_you_mean(key, options)}")
+                raise ConfigValueError(
+                    f"-o {path}",
+                    f"{'.'.join(walked)} is not a block of the config{did_you_mean(key, options)}",
+                )
             node = node[key]
         if keys[-1] not in node:
             added.append((path, keys))

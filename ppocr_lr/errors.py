@@ -15,8 +15,7 @@ import reprlib
 from typing import Any, Iterable
 
 _SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = \
-    3, 6, 4, 60, 60
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 6, 4, 60, 60
 
 
 class ConfigWarning(UserWarning):
@@ -70,8 +69,13 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     if match:
         return lowered[match[0]]
     # an abbreviation or a longer spelling: 'accuracy' for 'acc', 'lr' for 'lr_scheduler'
-    related = [c for c in lowered if len(c) >= 3 and len(word) >= 3
-               and (word.lower().startswith(c) or c.startswith(word.lower()))]
+    related = [
+        c
+        for c in lowered
+        if len(c) >= 3
+        and len(word) >= 3
+        and (word.lower().startswith(c) or c.startswith(word.lower()))
+    ]
     return lowered[max(related, key=len)] if related else None
 
 

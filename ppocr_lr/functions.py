@@ -40,16 +40,23 @@ def _mix64(x: int) -> int:
 # One step: Python numbers, ``math`` and C builtins (Python code only for the noise hash), so
 # ``step()`` costs about what Paddle's own schedulers cost.
 SCALAR = SimpleNamespace(
-    cos=math.cos, exp=math.exp, log=math.log, sqrt=math.sqrt,
+    cos=math.cos,
+    exp=math.exp,
+    log=math.log,
+    sqrt=math.sqrt,
     pow=operator.pow,
     ipow=operator.pow,  # float ** int: C pow() with the int as a double
-    floor=math.floor, ceil=math.ceil, minimum=min, maximum=max, tanh=math.tanh,
+    floor=math.floor,
+    ceil=math.ceil,
+    minimum=min,
+    maximum=max,
+    tanh=math.tanh,
     where=lambda condition, yes, no: yes if condition else no,
-    take=operator.getitem,               # table[index]
-    count_le=bisect.bisect_right,        # how many sorted values are <= t
-    count_lt=bisect.bisect_left,         # how many sorted values are < t
+    take=operator.getitem,  # table[index]
+    count_le=bisect.bisect_right,  # how many sorted values are <= t
+    count_lt=bisect.bisect_left,  # how many sorted values are < t
     mix64=_mix64,
-    unit_interval=lambda bits: ((bits >> 11) + 1) * 2.0 ** -53,  # (0, 1] from 53 bits
+    unit_interval=lambda bits: ((bits >> 11) + 1) * 2.0**-53,  # (0, 1] from 53 bits
     as_uint64=lambda t: t & 0xFFFFFFFFFFFFFFFF,
 )
 
@@ -108,7 +115,7 @@ class _VectorBackend:
 
     @staticmethod
     def unit_interval(bits):
-        return ((bits >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0 ** -53
+        return ((bits >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0**-53
 
     @staticmethod
     def as_uint64(t):
@@ -125,6 +132,7 @@ def half_cosine(angle, xp=SCALAR):
     ``x * half_cosine(a)`` has the bits of ``x * (1 + cos(a)) / 2`` and of ``0.5 * x * (1 +
     cos(a))``, which the parity tests against Paddle's built-ins check to the bit."""
     return 0.5 * (1 + xp.cos(angle))
+
 
 # --------------------------------------------------------------------------- base
 
@@ -182,8 +190,9 @@ class PolynomialCurve(Schedule):
     ``s = t`` and ``D`` grows to the next multiple of ``decay_steps``,
     ``D * ceil(t / D)`` (``D`` at t = 0).  Paddle's ``PolynomialDecay`` arithmetic."""
 
-    def __init__(self, lr0: float, decay_steps: int, end_lr: float, power: float,
-                 cycle: bool = False):
+    def __init__(
+        self, lr0: float, decay_steps: int, end_lr: float, power: float, cycle: bool = False
+    ):
         self.lr0, self.decay_steps, self.end_lr = float(lr0), int(decay_steps), float(end_lr)
         self.power, self.cycle = float(power), bool(cycle)
 
@@ -207,8 +216,7 @@ class CosineCurve(Schedule):
         self.lr0, self.period, self.eta_min = float(lr0), int(period), float(eta_min)
 
     def formula(self, t, xp=SCALAR):
-        return self.eta_min + (self.lr0 - self.eta_min) * half_cosine(
-            math.pi * t / self.period, xp)
+        return self.eta_min + (self.lr0 - self.eta_min) * half_cosine(math.pi * t / self.period, xp)
 
 
 class GeometricSteps(Schedule):
@@ -216,8 +224,9 @@ class GeometricSteps(Schedule):
     ``floor(t / every)`` when ``every`` is given (Paddle's ``MultiStepDecay`` and
     ``StepDecay``)."""
 
-    def __init__(self, lr0: float, gamma: float, milestones: Sequence[int] = (),
-                 every: int | None = None):
+    def __init__(
+        self, lr0: float, gamma: float, milestones: Sequence[int] = (), every: int | None = None
+    ):
         self.lr0, self.gamma = float(lr0), float(gamma)
         self.milestones, self.every = list(milestones), every
 
@@ -301,8 +310,9 @@ def _cycle_start(first: float, mul: float, i, xp):
 class WarmRestartCurve(Schedule):
     """SGDR: cosine periods of ``first * t_mul ** i`` steps, peaks scaled by ``m_mul ** i``."""
 
-    def __init__(self, lr0: float, first_decay_steps: int, t_mul: float, m_mul: float,
-                 alpha: float):
+    def __init__(
+        self, lr0: float, first_decay_steps: int, t_mul: float, m_mul: float, alpha: float
+    ):
         self.lr0, self.first = float(lr0), int(first_decay_steps)
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
@@ -322,9 +332,20 @@ class TimmCycleCurve(Schedule):
     * ``tanh``: ``min_lr + (peak - min_lr) * (1 - tanh(lb * (1 - r) + ub * r)) / 2``
       (with ``r = pos / len``)."""
 
-    def __init__(self, shape: str, lr0: float, cycle_steps: int, cycle_mul: float,
-                 cycle_decay: float, cycle_limit: int, min_lr: float, k_decay: float = 1.0,
-                 power: float = 0.5, lb: float = -7.0, ub: float = 3.0):
+    def __init__(
+        self,
+        shape: str,
+        lr0: float,
+        cycle_steps: int,
+        cycle_mul: float,
+        cycle_decay: float,
+        cycle_limit: int,
+        min_lr: float,
+        k_decay: float = 1.0,
+        power: float = 0.5,
+        lb: float = -7.0,
+        ub: float = 3.0,
+    ):
         self.shape, self.lr0, self.first = shape, float(lr0), int(cycle_steps)
         self.mul, self.decay, self.limit = float(cycle_mul), float(cycle_decay), int(cycle_limit)
         self.min_lr, self.k, self.power = float(min_lr), float(k_decay), float(power)
@@ -354,9 +375,17 @@ class LinearCosineCurve(Schedule):
     the same after a resume and on every rank.  With noise the rate is clipped at 0 (a
     draw can take it below)."""
 
-    def __init__(self, lr0: float, decay_steps: int, num_periods: float, alpha: float,
-                 beta: float, initial_variance: float = 0.0, variance_decay: float = 0.55,
-                 seed: int = 0):
+    def __init__(
+        self,
+        lr0: float,
+        decay_steps: int,
+        num_periods: float,
+        alpha: float,
+        beta: float,
+        initial_variance: float = 0.0,
+        variance_decay: float = 0.55,
+        seed: int = 0,
+    ):
         self.lr0, self.decay_steps = float(lr0), int(decay_steps)
         self.num_periods, self.alpha, self.beta = float(num_periods), float(alpha), float(beta)
         self.initial_variance, self.variance_decay = float(initial_variance), float(variance_decay)
@@ -430,8 +459,7 @@ class StableDecayCurve(Schedule):
             factor = half_cosine(math.pi * p, xp)
         else:
             factor = 1.0 - xp.sqrt(p)
-        return xp.where(t < self.stable, self.lr0,
-                        self.min_lr + (self.lr0 - self.min_lr) * factor)
+        return xp.where(t < self.stable, self.lr0, self.min_lr + (self.lr0 - self.min_lr) * factor)
 
 
 class InverseSqrtCurve(Schedule):
@@ -453,8 +481,7 @@ class NoamCurve(Schedule):
         self.ramp = float(warmup) ** -1.5
 
     def formula(self, t, xp=SCALAR):
-        return self.lr0 * self.scale * xp.minimum(xp.pow(xp.maximum(t, 1), -0.5),
-                                                  self.ramp * t)
+        return self.lr0 * self.scale * xp.minimum(xp.pow(xp.maximum(t, 1), -0.5), self.ramp * t)
 
 
 class CyclicCurve(Schedule):
@@ -471,8 +498,7 @@ class CyclicCurve(Schedule):
     def formula(self, t, xp=SCALAR):
         cycle = 1 + t // self.size
         x = 1.0 + t / self.size - cycle
-        height = self.amplitude * xp.where(x <= self.up, x / self.up,
-                                           (1 - x) / (1 - self.up))
+        height = self.amplitude * xp.where(x <= self.up, x / self.up, (1 - x) / (1 - self.up))
         if self.mode == "triangular2":  # 0.5**n is 1 / 2**n exactly, and cannot overflow
             return self.low + height * xp.pow(0.5, cycle - 1)
         if self.mode == "exp_range":
@@ -489,8 +515,12 @@ class Switch(Schedule):
     Each part runs on its own clock, ``t - offsets[i]`` (0: the absolute step; the part's
     first boundary: it starts at its own step 0 there, as in optax's ``join_schedules``)."""
 
-    def __init__(self, boundaries: Sequence[int], parts: Sequence[Schedule],
-                 offsets: Sequence[int] | None = None):
+    def __init__(
+        self,
+        boundaries: Sequence[int],
+        parts: Sequence[Schedule],
+        offsets: Sequence[int] | None = None,
+    ):
         if len(parts) != len(boundaries) + 1:
             raise ValueError("a Switch needs one part more than boundaries")
         self.boundaries, self.parts = [int(b) for b in boundaries], list(parts)
@@ -510,6 +540,7 @@ class Switch(Schedule):
         def join(t):
             i = bisect.bisect_right(boundaries, t)
             return fns[i](t - offsets[i])
+
         return join
 
     def array(self, t: np.ndarray) -> np.ndarray:
@@ -594,11 +625,9 @@ class EpochClock(_Wrapper):
         return lambda t: inner(t - t % spe)
 
 
-def warmup(decay: Schedule, steps: int, start: float, peak: float,
-           prefix: bool = True) -> Schedule:
+def warmup(decay: Schedule, steps: int, start: float, peak: float, prefix: bool = True) -> Schedule:
     """``(peak - start) * t / W + start`` for ``t < W``, then ``decay(t - W)`` (a prefix
     warm-up) or ``decay(t)`` (an overlapping one, timm's default)."""
     if steps <= 0:
         return decay
-    return Switch([steps], [Ramp(start, peak, steps), decay],
-                  offsets=[0, steps if prefix else 0])
+    return Switch([steps], [Ramp(start, peak, steps), decay], offsets=[0, steps if prefix else 0])

@@ -78,18 +78,24 @@ def strict_from_env() -> bool:
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    raise ConfigValueError(STRICT_ENV, f"the environment variable is {raw!r}; expected 1, "
-                           "true or yes (strict) or 0, false, no or empty (not strict)")
+    raise ConfigValueError(
+        STRICT_ENV,
+        f"the environment variable is {raw!r}; expected 1, "
+        "true or yes (strict) or 0, false, no or empty (not strict)",
+    )
 
 
-def notice(path: str, problem: str, hint: str = "", *, outcome: str = "",
-           strict: bool = False) -> None:
+def notice(
+    path: str, problem: str, hint: str = "", *, outcome: str = "", strict: bool = False
+) -> None:
     """Tell the user about ``path``: ``path: problem; outcome. hint``.  In strict mode an
     error instead: ``path: problem. hint. This is an error because ...``."""
     said = Notice(path, problem, hint, outcome)
     if strict or strict_from_env():
-        why = f"This is an error because strict mode is on " \
-              f"({'strict: true' if strict else STRICT_ENV + '=1'})."
+        why = (
+            f"This is an error because strict mode is on "
+            f"({'strict: true' if strict else STRICT_ENV + '=1'})."
+        )
         raise ConfigValueError(path, problem, f"{hint.rstrip('.')}. {why}" if hint else why)
     if _collectors:
         _collectors[-1].append(said)
@@ -146,10 +152,12 @@ def _ignored_by_filters(text: str, module: str, line: int) -> bool:
     """Would the warnings filters ignore this warning (the first matching filter wins,
     as in :mod:`warnings`)?"""
     for action, message, category, module_re, lineno in warnings.filters:
-        if (issubclass(ConfigWarning, category)
-                and (message is None or message.match(text))
-                and (module_re is None or module_re.match(module))
-                and (lineno == 0 or lineno == line)):
+        if (
+            issubclass(ConfigWarning, category)
+            and (message is None or message.match(text))
+            and (module_re is None or module_re.match(module))
+            and (lineno == 0 or lineno == line)
+        ):
             return action == "ignore"
     return False
 

@@ -17,9 +17,22 @@ import numpy as np
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (LEARNING_RATE, POSITIVE, RATE, REQUIRED, Blocks, Choice,
-                     EpochBoundaries, Epochs, Integer, Number, Param, StepBoundaries, Steps,
-                     duration)
+from .params import (
+    LEARNING_RATE,
+    POSITIVE,
+    RATE,
+    REQUIRED,
+    Blocks,
+    Choice,
+    EpochBoundaries,
+    Epochs,
+    Integer,
+    Number,
+    Param,
+    StepBoundaries,
+    Steps,
+    duration,
+)
 from .registry import register_scheduler, scheduler_class
 from .scheduler import LRSchedule
 
@@ -31,29 +44,47 @@ class _Cycles(LRSchedule):
     warm-up climbs to ``learning_rate``."""
 
     shape = ""
-    params = (LEARNING_RATE,
-              duration("cycle", "length of the first cycle (default: the whole run)"),
-              Param("cycle_mul", Number(1.0, 1e6), 1.0, "each cycle is cycle_mul times longer"),
-              Param("cycle_decay", Number(0.0, 1.0, minimum_open=True), 1.0,
-                    "each cycle's peak is cycle_decay times the last"),
-              Param("cycle_limit", Integer(minimum=1), 1,
-                    "cycles run; afterwards the rate stays at min_lr"),
-              MIN_LR)
+    params = (
+        LEARNING_RATE,
+        duration("cycle", "length of the first cycle (default: the whole run)"),
+        Param("cycle_mul", Number(1.0, 1e6), 1.0, "each cycle is cycle_mul times longer"),
+        Param(
+            "cycle_decay",
+            Number(0.0, 1.0, minimum_open=True),
+            1.0,
+            "each cycle's peak is cycle_decay times the last",
+        ),
+        Param(
+            "cycle_limit", Integer(minimum=1), 1, "cycles run; afterwards the rate stays at min_lr"
+        ),
+        MIN_LR,
+    )
 
     def peak(self, p):
         return p.learning_rate
 
     def decay(self, p, run_steps):
-        return F.TimmCycleCurve(self.shape, p.learning_rate, p.cycle_steps or run_steps,
-                                p.cycle_mul, p.cycle_decay, p.cycle_limit, p.min_lr,
-                                **self.shape_keys(p))
+        return F.TimmCycleCurve(
+            self.shape,
+            p.learning_rate,
+            p.cycle_steps or run_steps,
+            p.cycle_mul,
+            p.cycle_decay,
+            p.cycle_limit,
+            p.min_lr,
+            **self.shape_keys(p),
+        )
 
     def shape_keys(self, p) -> dict:
         return {"k_decay": p.k_decay}
 
 
-K_DECAY = Param("k_decay", Number(minimum=0.0, minimum_open=True, maximum=1e3), 1.0,
-                "the position within a cycle is (pos / len) ** k_decay")
+K_DECAY = Param(
+    "k_decay",
+    Number(minimum=0.0, minimum_open=True, maximum=1e3),
+    1.0,
+    "the position within a cycle is (pos / len) ** k_decay",
+)
 
 
 @register_scheduler("CosineCycles")
@@ -83,8 +114,10 @@ class TanhCycles(_Cycles):
     ub * r)) / 2`` with ``r = pos / len``."""
 
     shape = "tanh"
-    params = _Cycles.params + (Param("lb", Number(-1e3, 1e3), -7.0, "tanh's lower bound"),
-                               Param("ub", Number(-1e3, 1e3), 3.0, "tanh's upper bound"))
+    params = _Cycles.params + (
+        Param("lb", Number(-1e3, 1e3), -7.0, "tanh's lower bound"),
+        Param("ub", Number(-1e3, 1e3), 3.0, "tanh's upper bound"),
+    )
 
     def shape_keys(self, p):
         return {"lb": p.lb, "ub": p.ub}
@@ -98,13 +131,18 @@ class WarmupStableDecay(LRSchedule):
     ``min_lr`` at the last step: ``linear``, ``cosine`` or ``1-sqrt``.  Past the end:
     ``min_lr``."""
 
-    params = (LEARNING_RATE,
-              duration("decay", "length of the decay (or decay_ratio)"),
-              Param("decay_ratio", Number(0.0, 1.0, minimum_open=True), None,
-                    "length of the decay as a fraction of the run"),
-              Param("decay_type", Choice(("cosine", "linear", "1-sqrt")), "cosine",
-                    "shape of the decay"),
-              MIN_LR)
+    params = (
+        LEARNING_RATE,
+        duration("decay", "length of the decay (or decay_ratio)"),
+        Param(
+            "decay_ratio",
+            Number(0.0, 1.0, minimum_open=True),
+            None,
+            "length of the decay as a fraction of the run",
+        ),
+        Param("decay_type", Choice(("cosine", "linear", "1-sqrt")), "cosine", "shape of the decay"),
+        MIN_LR,
+    )
 
     def warmup(self, p):
         start = p.warmup_start_lr if "warmup_start_lr" in self.keys_written else p.min_lr
@@ -119,18 +157,22 @@ class WarmupStableDecay(LRSchedule):
         if len(written) != 1:
             keys = [self.keys_written.get(k, k) for k in ("decay_steps", "decay_ratio")]
             raise ConfigValueError(
-                f"{self.path}.{keys[0]}", f"{'both' if written else 'neither'} "
+                f"{self.path}.{keys[0]}",
+                f"{'both' if written else 'neither'} "
                 f"{self.path}.{keys[0]} and {self.path}.{keys[1]} "
-                f"{'are' if written else 'is'} set; expected exactly one (the decay's length)")
+                f"{'are' if written else 'is'} set; expected exactly one (the decay's length)",
+            )
         length = p.decay_steps if p.decay_steps is not None else round(p.decay_ratio * total)
         offset = self.warmup_steps if self.config["warmup_prefix"] else 0
         stable = total - offset - length
         if length < 1 or stable < 0:
             key = self.keys_written[written[0]]
             raise ConfigValueError(
-                f"{self.path}.{key}", f"a decay of {length} steps after a warm-up of "
+                f"{self.path}.{key}",
+                f"a decay of {length} steps after a warm-up of "
                 f"{offset} steps does not fit a run of {total} steps",
-                "Shorten the decay or the warm-up.")
+                "Shorten the decay or the warm-up.",
+            )
         return F.StableDecayCurve(p.learning_rate, p.min_lr, stable, length, p.decay_type)
 
 
@@ -139,14 +181,18 @@ class InverseSqrt(LRSchedule):
     """transformers' inverse square root: ``lr0 / sqrt((t + timescale) / timescale)``;
     ``timescale`` defaults to the warm-up's length, or 10000 without one."""
 
-    params = (LEARNING_RATE,
-              Param("timescale", Number(minimum=1.0, maximum=1e15), None,
-                    "the rate is lr0 / sqrt(1 + t / timescale) (default: the warm-up's "
-                    "length, or 10000)"))
+    params = (
+        LEARNING_RATE,
+        Param(
+            "timescale",
+            Number(minimum=1.0, maximum=1e15),
+            None,
+            "the rate is lr0 / sqrt(1 + t / timescale) (default: the warm-up's length, or 10000)",
+        ),
+    )
 
     def decay(self, p, run_steps):
-        return F.InverseSqrtCurve(p.learning_rate,
-                                  p.timescale or (self.warmup_steps or 10000))
+        return F.InverseSqrtCurve(p.learning_rate, p.timescale or (self.warmup_steps or 10000))
 
 
 @register_scheduler("Noam")
@@ -154,10 +200,11 @@ class Noam(LRSchedule):
     """Paddle's ``NoamDecay``: ``lr0 * d_model**-0.5 * min(t**-0.5, t * warmup_steps**-1.5)``;
     its own ``warmup_steps`` is part of the formula, not a separate ramp."""
 
-    params = (Param("learning_rate", RATE, 1.0, "scale of the whole curve"),
-              Param("d_model", Number(minimum=1.0, maximum=1e12), REQUIRED,
-                    "the model's width"),
-              Param("warmup_steps", Steps(), REQUIRED, "steps of the rising part"))
+    params = (
+        Param("learning_rate", RATE, 1.0, "scale of the whole curve"),
+        Param("d_model", Number(minimum=1.0, maximum=1e12), REQUIRED, "the model's width"),
+        Param("warmup_steps", Steps(), REQUIRED, "steps of the rising part"),
+    )
 
     def warmup(self, p):
         return 0, 0.0  # the rise is the formula's own
@@ -172,26 +219,43 @@ class Cyclic(LRSchedule):
     down over ``down`` steps, again and again; ``triangular2`` halves the height every
     cycle, ``exp_range`` scales it by ``exp_gamma**t``."""
 
-    params = (Param("learning_rate", RATE, REQUIRED, "the low end of the cycle"),
-              Param("max_lr", RATE, REQUIRED, "the high end of the cycle"),
-              Param("up_steps", Steps(), REQUIRED, "steps going up",
-                    aliases={"up_epochs": Epochs()}),
-              Param("down_steps", Steps(), None, "steps going down (default: as up)",
-                    aliases={"down_epochs": Epochs()}),
-              Param("mode", Choice(("triangular", "triangular2", "exp_range")), "triangular",
-                    "how the height changes"),
-              Param("exp_gamma", Number(0.0, 1.0, minimum_open=True), 1.0,
-                    "exp_range: the height is scaled by exp_gamma ** t"))
+    params = (
+        Param("learning_rate", RATE, REQUIRED, "the low end of the cycle"),
+        Param("max_lr", RATE, REQUIRED, "the high end of the cycle"),
+        Param("up_steps", Steps(), REQUIRED, "steps going up", aliases={"up_epochs": Epochs()}),
+        Param(
+            "down_steps",
+            Steps(),
+            None,
+            "steps going down (default: as up)",
+            aliases={"down_epochs": Epochs()},
+        ),
+        Param(
+            "mode",
+            Choice(("triangular", "triangular2", "exp_range")),
+            "triangular",
+            "how the height changes",
+        ),
+        Param(
+            "exp_gamma",
+            Number(0.0, 1.0, minimum_open=True),
+            1.0,
+            "exp_range: the height is scaled by exp_gamma ** t",
+        ),
+    )
 
     def peak(self, p):
         return p.learning_rate
 
     def decay(self, p, run_steps):
         if p.max_lr < p.learning_rate:
-            raise ConfigValueError(f"{self.path}.max_lr", f"{p.max_lr:g} is below "
-                                   f"learning_rate ({p.learning_rate:g}), the low end")
-        return F.CyclicCurve(p.learning_rate, p.max_lr, p.up_steps, p.down_steps or p.up_steps,
-                             p.mode, p.exp_gamma)
+            raise ConfigValueError(
+                f"{self.path}.max_lr",
+                f"{p.max_lr:g} is below learning_rate ({p.learning_rate:g}), the low end",
+            )
+        return F.CyclicCurve(
+            p.learning_rate, p.max_lr, p.up_steps, p.down_steps or p.up_steps, p.mode, p.exp_gamma
+        )
 
 
 @register_scheduler("Sequential")
@@ -202,31 +266,43 @@ class Sequential(LRSchedule):
     any block, with its own keys and warm-up; problems inside it name their path
     (``Optimizer.lr.phases[1].learning_rate``)."""
 
-    params = (Param("phases", Blocks(), REQUIRED, "lr blocks, one after another"),
-              Param("boundaries", StepBoundaries(), REQUIRED,
-                    "where each phase after the first starts, one fewer than phases",
-                    aliases={"boundary_epochs": EpochBoundaries()}))
+    params = (
+        Param("phases", Blocks(), REQUIRED, "lr blocks, one after another"),
+        Param(
+            "boundaries",
+            StepBoundaries(),
+            REQUIRED,
+            "where each phase after the first starts, one fewer than phases",
+            aliases={"boundary_epochs": EpochBoundaries()},
+        ),
+    )
 
     def decay(self, p, run_steps):
         key = self.keys_written["boundaries"]
         bounds = list(p.boundaries)
         if len(bounds) != len(p.phases) - 1:
             raise ConfigValueError(
-                f"{self.path}.{key}", f"{len(bounds)} boundaries for {len(p.phases)} phases; "
-                f"expected {len(p.phases) - 1}")
+                f"{self.path}.{key}",
+                f"{len(bounds)} boundaries for {len(p.phases)} phases; "
+                f"expected {len(p.phases) - 1}",
+            )
         for j, bound in enumerate(bounds):
             if bound >= run_steps:
-                self.notice(f"{self.path}.{key}[{j}]", f"phases[{j + 1}] starts at step {bound}, "
-                            f"at or after the end of the run ({run_steps} steps)",
-                            outcome="it never runs")
+                self.notice(
+                    f"{self.path}.{key}[{j}]",
+                    f"phases[{j + 1}] starts at step {bound}, "
+                    f"at or after the end of the run ({run_steps} steps)",
+                    outcome="it never runs",
+                )
         edges = [0, *bounds, max(run_steps, bounds[-1] + 1 if bounds else 1)]
         parts, self.phases = [], []
         for j, block in enumerate(p.phases):
             path = f"{self.path}.phases[{j}]"
             block = dict(block)
             cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
-            phase = cls.from_block(block, self.run.span(edges[j + 1] - edges[j]), path=path,
-                                   strict=self.strict)
+            phase = cls.from_block(
+                block, self.run.span(edges[j + 1] - edges[j]), path=path, strict=self.strict
+            )
             parts.append(phase.schedule)
             self.phases.append(phase)
         return F.Switch(bounds, parts, offsets=[0, *bounds])
@@ -250,8 +326,11 @@ class Sequential(LRSchedule):
 
     def state_dict(self) -> dict:
         state = super().state_dict()
-        plateaus = {str(j): phase.plateau_state() for j, phase in enumerate(self.phases)
-                    if phase.takes_reports}
+        plateaus = {
+            str(j): phase.plateau_state()
+            for j, phase in enumerate(self.phases)
+            if phase.takes_reports
+        }
         if plateaus:
             state["phase_plateaus"] = plateaus
         return state
@@ -265,11 +344,14 @@ class Sequential(LRSchedule):
             for key, state in saved.items():
                 j = int(key) if isinstance(key, str) and key.isdigit() else -1
                 if not 0 <= j < len(self.phases) or not self.phases[j].takes_reports:
-                    raise ValueError(f"phase_plateaus names phase {key!r}, which hears no "
-                                     "reports in this schedule")
+                    raise ValueError(
+                        f"phase_plateaus names phase {key!r}, which hears no "
+                        "reports in this schedule"
+                    )
                 restored[j] = _plateau_state(state)
-        before = {j: phase.plateau_state() for j, phase in enumerate(self.phases)
-                  if phase.takes_reports}
+        before = {
+            j: phase.plateau_state() for j, phase in enumerate(self.phases) if phase.takes_reports
+        }
         for j, state in restored.items():
             self.phases[j].restore_plateau(state)
         try:
@@ -283,8 +365,12 @@ class Sequential(LRSchedule):
 
     def _rates_times(self, factor: float) -> dict:
         """Every phase's rates times ``factor``: the phases as written, their rates changed."""
-        return {"phases": [{**written, **phase._rates_times(factor)}
-                           for phase, written in zip(self.phases, self.config["phases"])]}
+        return {
+            "phases": [
+                {**written, **phase._rates_times(factor)}
+                for phase, written in zip(self.phases, self.config["phases"])
+            ]
+        }
 
 
 @register_scheduler("ReduceOnPlateau")
@@ -299,20 +385,37 @@ class ReduceOnPlateau(LRSchedule):
     during the warm-up are not counted.  ``lr_at`` and previews give the rate as it is
     now (a fresh schedule: no reduction)."""
 
-    params = (LEARNING_RATE,
-              Param("mode", Choice(("min", "max")), "min",
-                    "min: lower is better (a loss); max: higher is better (an accuracy)"),
-              Param("factor", Number(0.0, 1.0, minimum_open=True, maximum_open=True), 0.1,
-                    "the rate is multiplied by factor at a plateau"),
-              Param("patience", Integer(minimum=0), 10, "reports without improvement allowed"),
-              Param("threshold", Number(minimum=0.0, maximum=1e10), 1e-4,
-                    "the least change that counts as an improvement"),
-              Param("threshold_mode", Choice(("rel", "abs")), "rel",
-                    "threshold relative to the best, or absolute"),
-              Param("cooldown", Integer(minimum=0), 0, "reports ignored after a reduction"),
-              MIN_LR,
-              Param("epsilon", Number(minimum=0.0), 1e-8,
-                    "a reduction smaller than this is not made"))
+    params = (
+        LEARNING_RATE,
+        Param(
+            "mode",
+            Choice(("min", "max")),
+            "min",
+            "min: lower is better (a loss); max: higher is better (an accuracy)",
+        ),
+        Param(
+            "factor",
+            Number(0.0, 1.0, minimum_open=True, maximum_open=True),
+            0.1,
+            "the rate is multiplied by factor at a plateau",
+        ),
+        Param("patience", Integer(minimum=0), 10, "reports without improvement allowed"),
+        Param(
+            "threshold",
+            Number(minimum=0.0, maximum=1e10),
+            1e-4,
+            "the least change that counts as an improvement",
+        ),
+        Param(
+            "threshold_mode",
+            Choice(("rel", "abs")),
+            "rel",
+            "threshold relative to the best, or absolute",
+        ),
+        Param("cooldown", Integer(minimum=0), 0, "reports ignored after a reduction"),
+        MIN_LR,
+        Param("epsilon", Number(minimum=0.0), 1e-8, "a reduction smaller than this is not made"),
+    )
 
     takes_reports = True
 
@@ -396,8 +499,7 @@ def _metric_value(metric) -> float:
     """A reported metric as a float: a number, a numpy scalar, or a one-element array or
     tensor."""
     try:
-        array = np.asarray(metric.numpy() if hasattr(metric, "numpy") else metric,
-                           dtype=np.float64)
+        array = np.asarray(metric.numpy() if hasattr(metric, "numpy") else metric, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"a reported metric must be a number, got {metric!r}") from None
     if array.size != 1 or isinstance(metric, bool):
@@ -415,12 +517,17 @@ def _plateau_state(saved) -> dict:
         raise ValueError(f"not a plateau state: {saved!r}")
     best, bad, cooldown, rate = (saved.get(k) for k in ("best", "bad", "cooldown", "rate"))
     whole = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (bad, cooldown))
-    number = isinstance(rate, (int, float)) and not isinstance(rate, bool) and \
-        0.0 <= rate < math.inf
+    number = (
+        isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0.0 <= rate < math.inf
+    )
     if not whole or not number or not (best is None or isinstance(best, (int, float))):
         raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
-    return {"best": None if best is None else float(best), "bad": bad, "cooldown": cooldown,
-            "rate": float(rate)}
+    return {
+        "best": None if best is None else float(best),
+        "bad": bad,
+        "cooldown": cooldown,
+        "rate": float(rate),
+    }
 
 
 def plateau_hears_higher(optimizer: Mapping, indicator: str) -> Mapping:
@@ -428,19 +535,26 @@ def plateau_hears_higher(optimizer: Mapping, indicator: str) -> Mapping:
     or a Sequential phase, that is to hear ``indicator`` (PaddleOCR's ``main_indicator``:
     acc, hmean, norm_edit_dis, all better when higher); a ``mode`` written otherwise is an
     error naming its path.  Any other block comes back as it is."""
+
     def fill(block, path):
         if not isinstance(block, Mapping):
             return block
         if block.get("name") == "ReduceOnPlateau":
             if block.get("mode", "max") != "max":
                 raise ConfigValueError(
-                    f"{path}.mode", f"got {block['mode']!r}, but the schedule hears "
+                    f"{path}.mode",
+                    f"got {block['mode']!r}, but the schedule hears "
                     f"Metric.main_indicator ({indicator}), which is better when higher",
-                    "Write max, or leave mode out.")
+                    "Write max, or leave mode out.",
+                )
             return dict(block, mode="max")
         if block.get("name") == "Sequential" and isinstance(block.get("phases"), list):
-            return dict(block, phases=[fill(phase, f"{path}.phases[{j}]")
-                                       for j, phase in enumerate(block["phases"])])
+            return dict(
+                block,
+                phases=[
+                    fill(phase, f"{path}.phases[{j}]") for j, phase in enumerate(block["phases"])
+                ],
+            )
         return block
 
     if not isinstance(optimizer, Mapping) or not isinstance(optimizer.get("lr"), Mapping):

@@ -11,14 +11,31 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import ConfigValueError
-from .params import (LEARNING_RATE, POSITIVE, POSITIVE_RATE, RATE, REQUIRED, Choice,
-                     EpochBoundaries, Epochs, Flag, Number, NumberList, Param, StepBoundaries,
-                     Steps)
+from .params import (
+    LEARNING_RATE,
+    POSITIVE,
+    POSITIVE_RATE,
+    RATE,
+    REQUIRED,
+    Choice,
+    EpochBoundaries,
+    Epochs,
+    Flag,
+    Number,
+    NumberList,
+    Param,
+    StepBoundaries,
+    Steps,
+)
 from .registry import register_scheduler
 from .scheduler import LRSchedule
 
-GAMMA = Param("gamma", Number(minimum=0.0, maximum=1.0, minimum_open=True), REQUIRED,
-              "factor applied at each decay step")
+GAMMA = Param(
+    "gamma",
+    Number(minimum=0.0, maximum=1.0, minimum_open=True),
+    REQUIRED,
+    "factor applied at each decay step",
+)
 
 
 # Every PaddleOCR class reads ``warmup_epoch``, none reads ``warmup_steps``: in a
@@ -54,9 +71,11 @@ class Linear(PaddleOCRSchedule):
     """``(lr0 - end_lr) * (1 - min(t, T) / T) ** power + end_lr`` (Paddle's
     ``PolynomialDecay``).  Past the end: ``end_lr``."""
 
-    params = (LEARNING_RATE,
-              Param("end_lr", RATE, 0.0, "learning rate at the end of the run"),
-              Param("power", POSITIVE, 1.0, "exponent of the decay; 1 is a straight line"))
+    params = (
+        LEARNING_RATE,
+        Param("end_lr", RATE, 0.0, "learning rate at the end of the run"),
+        Param("power", POSITIVE, 1.0, "exponent of the decay; 1 is a straight line"),
+    )
 
     def decay(self, p, run_steps):
         return F.PolynomialCurve(p.learning_rate, run_steps, p.end_lr, p.power)
@@ -71,8 +90,10 @@ class Cosine(PaddleOCRSchedule):
     fixes that.  PaddleOCR does not read ``eta_min`` (the floor is 0): honour it to use
     it."""
 
-    params = (LEARNING_RATE,
-              Param("eta_min", RATE, 0.0, "the floor the cosine decays to (PaddleOCR: 0)"))
+    params = (
+        LEARNING_RATE,
+        Param("eta_min", RATE, 0.0, "the floor the cosine decays to (PaddleOCR: 0)"),
+    )
     paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
@@ -84,9 +105,11 @@ class Step(PaddleOCRSchedule):
     """``lr0 * gamma ** floor(t / S)``, ``S = step_size * spe`` (Paddle's ``StepDecay``).
     Past the end: keeps decaying."""
 
-    params = (LEARNING_RATE,
-              Param("step_size", Epochs(), REQUIRED, "epochs between two decays"),
-              GAMMA)
+    params = (
+        LEARNING_RATE,
+        Param("step_size", Epochs(), REQUIRED, "epochs between two decays"),
+        GAMMA,
+    )
 
     def decay(self, p, run_steps):
         return F.GeometricSteps(p.learning_rate, p.gamma, every=p.step_size)
@@ -97,10 +120,16 @@ class MultiStepDecay(PaddleOCRSchedule):
     """``lr0 * gamma ** n``, ``n`` = how many ``milestones * spe`` are <= t (Paddle's
     ``MultiStepDecay``).  Past the end: the last value."""
 
-    params = (LEARNING_RATE,
-              Param("milestones", EpochBoundaries(), REQUIRED,
-                    "epochs at which the learning rate is multiplied by gamma"),
-              GAMMA)
+    params = (
+        LEARNING_RATE,
+        Param(
+            "milestones",
+            EpochBoundaries(),
+            REQUIRED,
+            "epochs at which the learning rate is multiplied by gamma",
+        ),
+        GAMMA,
+    )
 
     def decay(self, p, run_steps):
         return F.GeometricSteps(p.learning_rate, p.gamma, milestones=p.milestones)
@@ -115,14 +144,22 @@ class Piecewise(PaddleOCRSchedule):
     last value, which is what those configs trained with under Paddle 2.x.  Past the end:
     the last value."""
 
-    params = (Param("decay_epochs", EpochBoundaries(), REQUIRED,
-                    "epochs at which the next value takes over",
-                    aliases={"boundaries": StepBoundaries()}),
-              Param("values", NumberList(RATE), REQUIRED,
-                    "learning rates, one more than boundaries"),
-              Param("learning_rate", RATE, None,
-                    "not used: Piecewise takes its rates from values (PaddleOCR ignores it "
-                    "too)"))
+    params = (
+        Param(
+            "decay_epochs",
+            EpochBoundaries(),
+            REQUIRED,
+            "epochs at which the next value takes over",
+            aliases={"boundaries": StepBoundaries()},
+        ),
+        Param("values", NumberList(RATE), REQUIRED, "learning rates, one more than boundaries"),
+        Param(
+            "learning_rate",
+            RATE,
+            None,
+            "not used: Piecewise takes its rates from values (PaddleOCR ignores it too)",
+        ),
+    )
 
     def peak(self, p):
         return self.decay_schedule(0)  # values[0]
@@ -131,25 +168,32 @@ class Piecewise(PaddleOCRSchedule):
         key = self.keys_written["decay_epochs"]
         values, bounds = list(p.values), p.decay_epochs
         if len(values) == len(bounds):
-            self.notice(f"{self.path}.values", f"{len(values)} values for {len(bounds)} "
-                        f"{key} (Paddle 3 refuses this)",
-                        f"Write {len(bounds) + 1} values to silence this",
-                        outcome=f"the last boundary keeps the last value ({values[-1]:g}), "
-                                "the meaning these configs trained with under Paddle 2.x")
+            self.notice(
+                f"{self.path}.values",
+                f"{len(values)} values for {len(bounds)} {key} (Paddle 3 refuses this)",
+                f"Write {len(bounds) + 1} values to silence this",
+                outcome=f"the last boundary keeps the last value ({values[-1]:g}), "
+                "the meaning these configs trained with under Paddle 2.x",
+            )
             values.append(values[-1])
         elif len(values) < len(bounds):
             raise ConfigValueError(
-                f"{self.path}.values", f"got {len(values)} values for {len(bounds)} {key}; "
-                f"expected {len(bounds) + 1}")
+                f"{self.path}.values",
+                f"got {len(values)} values for {len(bounds)} {key}; expected {len(bounds) + 1}",
+            )
         elif len(values) > len(bounds) + 1:
-            self.notice(f"{self.path}.values", f"{len(values)} values for {len(bounds)} "
-                        f"{key}", outcome=f"only the first {len(bounds) + 1} are used")
+            self.notice(
+                f"{self.path}.values",
+                f"{len(values)} values for {len(bounds)} {key}",
+                outcome=f"only the first {len(bounds) + 1} are used",
+            )
         if p.learning_rate is not None and p.learning_rate != values[0]:
-            self.notice(f"{self.path}.learning_rate", f"{p.learning_rate:g} is written, "
-                        "but Piecewise takes its rates from values",
-                        outcome=f"not used, as in PaddleOCR: it starts at values[0] "
-                                f"({values[0]:g})")
-        return F.PiecewiseConstant(bounds, values[:len(bounds) + 1])
+            self.notice(
+                f"{self.path}.learning_rate",
+                f"{p.learning_rate:g} is written, but Piecewise takes its rates from values",
+                outcome=f"not used, as in PaddleOCR: it starts at values[0] ({values[0]:g})",
+            )
+        return F.PiecewiseConstant(bounds, values[: len(bounds) + 1])
 
 
 @register_scheduler("CyclicalCosine")
@@ -158,9 +202,11 @@ class CyclicalCosine(PaddleOCRSchedule):
     ``eta_min + (lr0 - eta_min) * (1 + cos(pi * (t % C) / C)) / 2``.  Past the end: it
     keeps cycling."""
 
-    params = (LEARNING_RATE,
-              Param("cycle", Epochs(), REQUIRED, "length of one cosine cycle in epochs"),
-              Param("eta_min", RATE, 0.0, "the floor of each cycle (PaddleOCR: 0)"))
+    params = (
+        LEARNING_RATE,
+        Param("cycle", Epochs(), REQUIRED, "length of one cosine cycle in epochs"),
+        Param("eta_min", RATE, 0.0, "the floor of each cycle (PaddleOCR: 0)"),
+    )
     paddleocr_drops = ("eta_min",) + WARMUP_IN_STEPS
 
     def decay(self, p, run_steps):
@@ -180,18 +226,22 @@ class OneCycle(PaddleOCRSchedule):
     (PaddleOCR raises an error there).  PaddleOCR does not read ``pct_start``,
     ``div_factor`` or ``final_div_factor``: honour them to use them."""
 
-    params = (Param("max_lr", POSITIVE_RATE, REQUIRED, "the peak learning rate"),
-              Param("anneal_strategy", Choice(("cos", "linear")), "cos", "shape of each phase"),
-              Param("three_phase", Flag(), False, "add a phase back down to initial"),
-              Param("pct_start", Number(0.0, 1.0, True, True), 0.3,
-                    "share of the run spent rising"),
-              Param("div_factor", Number(minimum=1.0), 25.0, "initial = max_lr / div_factor"),
-              Param("final_div_factor", Number(minimum=1.0), 1e4,
-                    "min = initial / final_div_factor"),
-              Param("cycle_momentum", Flag(), False,
-                    "cycle the optimizer's momentum (beta1) opposite to the rate"),
-              Param("base_momentum", Number(0.0, 1.0), 0.85, "momentum at the rate's peak"),
-              Param("max_momentum", Number(0.0, 1.0), 0.95, "momentum at the rate's ends"))
+    params = (
+        Param("max_lr", POSITIVE_RATE, REQUIRED, "the peak learning rate"),
+        Param("anneal_strategy", Choice(("cos", "linear")), "cos", "shape of each phase"),
+        Param("three_phase", Flag(), False, "add a phase back down to initial"),
+        Param("pct_start", Number(0.0, 1.0, True, True), 0.3, "share of the run spent rising"),
+        Param("div_factor", Number(minimum=1.0), 25.0, "initial = max_lr / div_factor"),
+        Param("final_div_factor", Number(minimum=1.0), 1e4, "min = initial / final_div_factor"),
+        Param(
+            "cycle_momentum",
+            Flag(),
+            False,
+            "cycle the optimizer's momentum (beta1) opposite to the rate",
+        ),
+        Param("base_momentum", Number(0.0, 1.0), 0.85, "momentum at the rate's peak"),
+        Param("max_momentum", Number(0.0, 1.0), 0.95, "momentum at the rate's ends"),
+    )
     paddleocr_drops = ("pct_start", "div_factor", "final_div_factor") + WARMUP_IN_STEPS
 
     def peak(self, p):
@@ -202,29 +252,41 @@ class OneCycle(PaddleOCRSchedule):
         low = initial / p.final_div_factor
         rise_end = float(p.pct_start * run_steps) - 1
         if p.three_phase:
-            phases = [(rise_end, initial, p.max_lr),
-                      (float(2 * p.pct_start * run_steps) - 2, p.max_lr, initial),
-                      (run_steps - 1, initial, low)]
+            phases = [
+                (rise_end, initial, p.max_lr),
+                (float(2 * p.pct_start * run_steps) - 2, p.max_lr, initial),
+                (run_steps - 1, initial, low),
+            ]
         else:
             phases = [(rise_end, initial, p.max_lr), (run_steps - 1, p.max_lr, low)]
         ends = [0.0] + [end for end, _, _ in phases]
         if any(b <= a for a, b in zip(ends[1:], ends[2:])) or ends[1] == 0.0:
             raise ConfigValueError(
-                f"{self.path}.pct_start", f"a run of {run_steps} steps is too short for "
+                f"{self.path}.pct_start",
+                f"a run of {run_steps} steps is too short for "
                 f"{len(phases)} phases with pct_start {p.pct_start:g} (phase ends "
-                f"{[round(e, 3) for e in ends[1:]]})", "Use more steps or another pct_start.")
+                f"{[round(e, 3) for e in ends[1:]]})",
+                "Use more steps or another pct_start.",
+            )
         if self.warmup_steps:
-            self.notice(self.warmup_key, f"OneCycle's warm-up climbs to max_lr, then the "
-                        f"cycle starts again from max_lr / {p.div_factor:g}, as in "
-                        "PaddleOCR", "OneCycle already warms up in its first phase; "
-                        "remove the warm-up unless you want that jump")
+            self.notice(
+                self.warmup_key,
+                f"OneCycle's warm-up climbs to max_lr, then the "
+                f"cycle starts again from max_lr / {p.div_factor:g}, as in "
+                "PaddleOCR",
+                "OneCycle already warms up in its first phase; "
+                "remove the warm-up unless you want that jump",
+            )
         # momentum runs opposite to the rate over the same phases (torch's cycle_momentum):
         # down while the rate climbs, up while it falls, held at max in a third phase
         low_m, high_m = p.base_momentum, p.max_momentum
         turns = [(high_m, low_m), (low_m, high_m)] + ([(high_m, high_m)] if p.three_phase else [])
-        self.momentum_curve = F.Hold(F.OneCyclePhases(
-            [(end, a, b) for (end, _, _), (a, b) in zip(phases, turns)], p.anneal_strategy),
-            run_steps)
+        self.momentum_curve = F.Hold(
+            F.OneCyclePhases(
+                [(end, a, b) for (end, _, _), (a, b) in zip(phases, turns)], p.anneal_strategy
+            ),
+            run_steps,
+        )
         self._drive = None
         return F.Hold(F.OneCyclePhases(phases, p.anneal_strategy), run_steps)
 
@@ -238,8 +300,10 @@ class OneCycle(PaddleOCRSchedule):
 
     def drive_momentum(self, optimizer, attribute: str) -> None:
         """Set ``optimizer.<attribute>`` to :meth:`momentum_at` now and at every step."""
+
         def drive(t):
             setattr(optimizer, attribute, self.momentum_at(max(t, 0)))
+
         self._drive = drive
         drive(self.last_epoch)
 
@@ -264,9 +328,11 @@ class DecayLearningRate(PaddleOCRSchedule):
     a warm-up, nor ``last_epoch``: by default they are ignored, with a notice; honour them
     to use them.  Past the end: ``end_lr``."""
 
-    params = (LEARNING_RATE,
-              Param("factor", POSITIVE, 0.9, "exponent of the decay"),
-              Param("end_lr", RATE, 0.0, "learning rate at the end of the run (PaddleOCR: 0)"))
+    params = (
+        LEARNING_RATE,
+        Param("factor", POSITIVE, 0.9, "exponent of the decay"),
+        Param("end_lr", RATE, 0.0, "learning rate at the end of the run (PaddleOCR: 0)"),
+    )
     paddleocr_drops = ("end_lr", "warmup_epoch", "warmup_steps", "last_epoch")
 
     def decay(self, p, run_steps):
@@ -290,10 +356,13 @@ class TwoStepCosine(PaddleOCRSchedule):
         first = self.FIRST_EPOCHS * self.run.step_each_epoch
         late = F.CosineCurve(p.learning_rate, run_steps)
         if not self.warmup_steps and run_steps > first:
-            self.notice(self.path, f"without a warm-up PaddleOCR's TwoStepCosine stays "
-                        f"at 0.0 from epoch {self.FIRST_EPOCHS} to the end of the run",
-                        "Add warmup_epoch for the schedule that rises again",
-                        outcome="reproduced")
+            self.notice(
+                self.path,
+                f"without a warm-up PaddleOCR's TwoStepCosine stays "
+                f"at 0.0 from epoch {self.FIRST_EPOCHS} to the end of the run",
+                "Add warmup_epoch for the schedule that rises again",
+                outcome="reproduced",
+            )
             late = F.Switch([run_steps + 1], [F.Constant(0.0), late])
         return F.Switch([first + 1], [F.CosineCurve(p.learning_rate, first), late])
 
@@ -308,13 +377,25 @@ class LinearWarmupCosine(PaddleOCRSchedule):
     warm-up longer than the run is allowed: the run then ends inside the warm-up.  Past
     the end the cosine rises again (period ``2 T``)."""
 
-    params = (LEARNING_RATE,
-              Param("min_lr", RATE, 1e-8, "the floor of the cosine"),
-              # PaddleOCR's spellings and defaults of the shared warm-up keys
-              Param("warmup_steps", Steps(allow_zero=True), 5000, "warm-up length in steps",
-                    aliases={"warmup_epoch": Epochs(allow_zero=True)}),
-              Param("warmup_start_lr", RATE, 1e-5, "learning rate at step 0 of the warm-up "
-                    "(PaddleOCR's key: start_lr)", aliases={"start_lr": RATE}))
+    params = (
+        LEARNING_RATE,
+        Param("min_lr", RATE, 1e-8, "the floor of the cosine"),
+        # PaddleOCR's spellings and defaults of the shared warm-up keys
+        Param(
+            "warmup_steps",
+            Steps(allow_zero=True),
+            5000,
+            "warm-up length in steps",
+            aliases={"warmup_epoch": Epochs(allow_zero=True)},
+        ),
+        Param(
+            "warmup_start_lr",
+            RATE,
+            1e-5,
+            "learning rate at step 0 of the warm-up (PaddleOCR's key: start_lr)",
+            aliases={"start_lr": RATE},
+        ),
+    )
     paddleocr_drops = ("warmup_epoch",)
 
     def decay(self, p, run_steps):

@@ -33,14 +33,41 @@ from .errors import ConfigTypeError, ConfigValueError
 from .range_test import RULES, RangeTestSettings, paste_lines, range_test
 
 #: PaddleOCR's recognizers whose forward takes the labels too (``extra_input``).
-EXTRA_INPUT = ("SRN", "NRTR", "SAR", "SEED", "SVTR", "SVTR_LCNet", "SPIN", "VisionLAN",
-               "RobustScanner", "RFL", "DRRG", "SATRN", "SVTR_HGNet", "ParseQ", "CPPD")
+EXTRA_INPUT = (
+    "SRN",
+    "NRTR",
+    "SAR",
+    "SEED",
+    "SVTR",
+    "SVTR_LCNet",
+    "SPIN",
+    "VisionLAN",
+    "RobustScanner",
+    "RFL",
+    "DRRG",
+    "SATRN",
+    "SVTR_HGNet",
+    "ParseQ",
+    "CPPD",
+)
 #: Algorithms whose forward takes the whole batch.
-WHOLE_BATCH = ("LaTeXOCR", "UniMERNet", "PP-FormulaNet-S", "PP-FormulaNet-L",
-               "PP-FormulaNet_plus-S", "PP-FormulaNet_plus-M", "PP-FormulaNet_plus-L")
-OPTIONS = {"--start-lr": ("start_lr", float), "--end-lr": ("end_lr", float),
-           "--num-iters": ("num_iters", int), "--beta": ("beta", float),
-           "--diverge-factor": ("diverge_factor", float), "--rule": ("rule", str)}
+WHOLE_BATCH = (
+    "LaTeXOCR",
+    "UniMERNet",
+    "PP-FormulaNet-S",
+    "PP-FormulaNet-L",
+    "PP-FormulaNet_plus-S",
+    "PP-FormulaNet_plus-M",
+    "PP-FormulaNet_plus-L",
+)
+OPTIONS = {
+    "--start-lr": ("start_lr", float),
+    "--end-lr": ("end_lr", float),
+    "--num-iters": ("num_iters", int),
+    "--beta": ("beta", float),
+    "--diverge-factor": ("diverge_factor", float),
+    "--rule": ("rule", str),
+}
 FILES_LEFT_AS_THEY_WERE = ("train.log", "config.yml")
 
 
@@ -61,20 +88,45 @@ class FindLR:
 
         config = plateau_hears_higher(config, "Metric.main_indicator")
         optimizer, self.schedule = build_optimizer_at_rate(
-            config, epochs, step_each_epoch, model, self.settings.start_lr,
-            global_batch_size=swap.trainer_global_batch())
+            config,
+            epochs,
+            step_each_epoch,
+            model,
+            self.settings.start_lr,
+            global_batch_size=swap.trainer_global_batch(),
+        )
         return optimizer, self.schedule
 
-    def train(self, config, train_dataloader, valid_dataloader, device, model, loss_class,
-              optimizer, lr_scheduler, post_process_class, eval_class, pre_best_model_dict,
-              logger, step_pre_epoch, vdl_writer, scaler=None, *args, **kwargs):
+    def train(
+        self,
+        config,
+        train_dataloader,
+        valid_dataloader,
+        device,
+        model,
+        loss_class,
+        optimizer,
+        lr_scheduler,
+        post_process_class,
+        eval_class,
+        pre_best_model_dict,
+        logger,
+        step_pre_epoch,
+        vdl_writer,
+        scaler=None,
+        *args,
+        **kwargs,
+    ):
         """In place of PaddleOCR's ``program.train``: the range test, then the report."""
         import paddle.distributed as dist
 
         g = config["Global"]
         if g.get("use_amp"):
-            raise ConfigValueError("Global.use_amp", "true; the range test runs in full "
-                                   "precision", "Run it with -o Global.use_amp=false.")
+            raise ConfigValueError(
+                "Global.use_amp",
+                "true; the range test runs in full precision",
+                "Run it with -o Global.use_amp=false.",
+            )
         world = dist.get_world_size()
         forward = forward_for(config.get("Architecture") or {})
         batches = _forever(train_dataloader)
@@ -94,9 +146,11 @@ class FindLR:
             return float(loss)
 
         batch = swap.trainer_global_batch()
-        logger.info(f"range test: {self.settings.num_iters} iterations at most, lr from "
-                    f"{self.settings.start_lr:g} to {self.settings.end_lr:g}"
-                    + (f", global batch {batch}" if batch else ""))
+        logger.info(
+            f"range test: {self.settings.num_iters} iterations at most, lr from "
+            f"{self.settings.start_lr:g} to {self.settings.end_lr:g}"
+            + (f", global batch {batch}" if batch else "")
+        )
         self.result = range_test(train_step, restore=[model], **vars(self.settings))
         self.rank = dist.get_rank()
         if self.rank != 0:
@@ -104,8 +158,9 @@ class FindLR:
         out = g["save_model_dir"]
         os.makedirs(out, exist_ok=True)
         path = os.path.join(out, "lr_range_test.png")
-        self.result.plot(path, f"range test, {g.get('epoch_num', '?')}-epoch config, "
-                               f"global batch {batch or '?'}")
+        self.result.plot(
+            path, f"range test, {g.get('epoch_num', '?')}-epoch config, global batch {batch or '?'}"
+        )
         with open(os.path.join(out, "lr_range_test.json"), "w", encoding="utf-8") as f:
             json.dump(self.result.to_dict(), f, allow_nan=True)
         self.lines = [self.result.describe()]
@@ -119,9 +174,13 @@ class FindLR:
 def forward_for(architecture):
     """PaddleOCR's forward for the config's ``model_type`` and ``algorithm``."""
     model_type, algorithm = architecture.get("model_type"), architecture.get("algorithm")
-    extra = algorithm in EXTRA_INPUT or (algorithm == "Distillation" and any(
-        isinstance(m, dict) and m.get("algorithm") in EXTRA_INPUT
-        for m in (architecture.get("Models") or {}).values()))
+    extra = algorithm in EXTRA_INPUT or (
+        algorithm == "Distillation"
+        and any(
+            isinstance(m, dict) and m.get("algorithm") in EXTRA_INPUT
+            for m in (architecture.get("Models") or {}).values()
+        )
+    )
     if model_type == "table" or extra:
         return lambda model, batch: model(batch[0], data=batch[1:])
     if model_type in ("kie", "sr") or algorithm in WHOLE_BATCH:
@@ -158,8 +217,9 @@ def _split(args: Sequence[str]) -> tuple[dict, list]:
             try:
                 settings[key] = kind(value)
             except ValueError:
-                raise ConfigTypeError(name, f"got {value!r}; expected "
-                                      f"{'a number' if kind is not str else 'a rule'}") from None
+                raise ConfigTypeError(
+                    name, f"got {value!r}; expected {'a number' if kind is not str else 'a rule'}"
+                ) from None
         else:
             rest.append(args[i])
         i += 1
@@ -193,14 +253,16 @@ def main(args: Sequence[str], prog: str) -> int:
     """``ppocr-lr find-lr [--script PATH] [range-test options] ARGS...``."""
     args = list(args)
     if args[:1] in (["-h"], ["--help"]):
-        print(f"usage: {prog} find-lr [--script PATH] [--start-lr 1e-7] [--end-lr 10] "
-              f"[--num-iters 200] [--beta 0.98] [--diverge-factor 4] "
-              f"[--rule {'|'.join(RULES)}] -c CONFIG [-o KEY=VALUE ...]\n\n"
-              "The learning-rate range test on a PaddleOCR checkout's model and data, from "
-              "the checkout's root:\nits tools/train.py builds everything as for training, "
-              "then the range test runs instead.\nWrites lr_range_test.png and "
-              "lr_range_test.json into Global.save_model_dir; prints the\nsuggestion and "
-              "the lines to paste. Other arguments go to the trainer.")
+        print(
+            f"usage: {prog} find-lr [--script PATH] [--start-lr 1e-7] [--end-lr 10] "
+            f"[--num-iters 200] [--beta 0.98] [--diverge-factor 4] "
+            f"[--rule {'|'.join(RULES)}] -c CONFIG [-o KEY=VALUE ...]\n\n"
+            "The learning-rate range test on a PaddleOCR checkout's model and data, from "
+            "the checkout's root:\nits tools/train.py builds everything as for training, "
+            "then the range test runs instead.\nWrites lr_range_test.png and "
+            "lr_range_test.json into Global.save_model_dir; prints the\nsuggestion and "
+            "the lines to paste. Other arguments go to the trainer."
+        )
         return 0
     script = swap.DEFAULT_SCRIPT
     if args[:1] == ["--script"]:
@@ -211,8 +273,11 @@ def main(args: Sequence[str], prog: str) -> int:
     finder, saved = None, {}
     try:
         settings, rest = _split(args)
-        finder = FindLR(RangeTestSettings.checked(
-            names={key: name for name, (key, _) in OPTIONS.items()}, **settings))
+        finder = FindLR(
+            RangeTestSettings.checked(
+                names={key: name for name, (key, _) in OPTIONS.items()}, **settings
+            )
+        )
         swap._ARGS[:] = rest
         saved = _snapshot(swap.save_model_dir())
 

@@ -42,26 +42,33 @@ def swapped_build_optimizer(config, epochs, step_each_epoch, model):
 
     if not getattr(swapped_build_optimizer, "reported", False):
         swapped_build_optimizer.reported = True
-        messages.info(f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
-                      f"builds the optimizer and learning-rate schedule in place of "
-                      f"{TARGET}.build_optimizer")
+        messages.info(
+            f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
+            f"builds the optimizer and learning-rate schedule in place of "
+            f"{TARGET}.build_optimizer"
+        )
     lr_block = config.get("lr") if isinstance(config, dict) else None
     wants_batch = isinstance(lr_block, dict) and lr_block.get("batch_scaling", "none") != "none"
     if _LISTENING:  # every main_indicator of PaddleOCR's metrics is better when higher
         config = plateau_hears_higher(config, "Metric.main_indicator")
-    optimizer, lr = build_optimizer(config, epochs=epochs, step_each_epoch=step_each_epoch,
-                                    model=model,
-                                    global_batch_size=trainer_global_batch() if wants_batch
-                                    else None)
+    optimizer, lr = build_optimizer(
+        config,
+        epochs=epochs,
+        step_each_epoch=step_each_epoch,
+        model=model,
+        global_batch_size=trainer_global_batch() if wants_batch else None,
+    )
     messages.info(f"schedule: {lr.describe()}")
     if lr.takes_reports and _LISTENING:
         Reports(lr)
     elif lr.takes_reports:  # PaddleOCR's own tools/train.py calls lr.step() and nothing else
-        messages.notice("Optimizer.lr.name", f"{lr.name} needs evaluations reported to it, "
-                        "and PaddleOCR's trainer reports none",
-                        "Run it through ppocr-lr train, which reports each evaluation",
-                        outcome="the rate will never be reduced (only the warm-up applies)",
-                        strict=lr.strict)
+        messages.notice(
+            "Optimizer.lr.name",
+            f"{lr.name} needs evaluations reported to it, and PaddleOCR's trainer reports none",
+            "Run it through ppocr-lr train, which reports each evaluation",
+            outcome="the rate will never be reduced (only the warm-up applies)",
+            strict=lr.strict,
+        )
     return optimizer, lr
 
 
@@ -92,8 +99,10 @@ class Reports:
             before = self.schedule.last_lr
             self.schedule.report(value)
             if self.schedule.last_lr != before:
-                messages.info(f"{self.indicator or 'the metric'} stopped improving: the "
-                              f"learning rate is now {self.schedule.last_lr:.6g}")
+                messages.info(
+                    f"{self.indicator or 'the metric'} stopped improving: the "
+                    f"learning rate is now {self.schedule.last_lr:.6g}"
+                )
         return self._step(*args, **kwargs)
 
     def _shared(self) -> float | None:
@@ -104,8 +113,7 @@ class Reports:
             return value
         import paddle
 
-        shared = paddle.to_tensor([0.0 if value is None else 1.0, value or 0.0],
-                                  dtype="float64")
+        shared = paddle.to_tensor([0.0 if value is None else 1.0, value or 0.0], dtype="float64")
         dist.broadcast(shared, src=0)
         has, value = (float(v) for v in shared.numpy())
         return value if has else None
@@ -119,14 +127,13 @@ def listen_to_evaluations(root: str) -> None:
     program = importlib.import_module("tools.program")
     origin = os.path.abspath(getattr(program, "__file__", "") or "")
     if not origin.startswith(os.path.join(root, "")) or not callable(
-            getattr(program, "eval", None)):
+        getattr(program, "eval", None)
+    ):
         return  # not PaddleOCR's program.py: nothing to listen to (the notice says so)
     evaluate = program.eval
 
-    def eval_and_report(model, valid_dataloader, post_process_class, eval_class, *args,
-                        **kwargs):
-        metric = evaluate(model, valid_dataloader, post_process_class, eval_class, *args,
-                          **kwargs)
+    def eval_and_report(model, valid_dataloader, post_process_class, eval_class, *args, **kwargs):
+        metric = evaluate(model, valid_dataloader, post_process_class, eval_class, *args, **kwargs)
         indicator = getattr(eval_class, "main_indicator", None)
         if Reports.latest is not None and isinstance(metric, dict) and indicator in metric:
             Reports.latest.heard(metric[indicator], indicator)
@@ -154,9 +161,9 @@ def trainer_config() -> dict | None:
         elif arg.startswith("-c") and not arg.startswith("--"):
             config_path = arg[2:]
         elif arg in ("-o", "--opt"):
-            overrides = _take_values(args[i + 1:])
+            overrides = _take_values(args[i + 1 :])
         elif arg.startswith("--opt="):
-            overrides = [arg.split("=", 1)[1], *_take_values(args[i + 1:])]
+            overrides = [arg.split("=", 1)[1], *_take_values(args[i + 1 :])]
     try:
         config = load_yaml(config_path) if config_path else None
         if not isinstance(config, dict):
@@ -202,28 +209,36 @@ def install(root: str, builder=None) -> None:
     """Import the checkout's ``ppocr.optimizer`` from ``root`` and swap its
     ``build_optimizer`` for ppocr_lr's (or ``builder``, of the same signature)."""
     if not os.path.isfile(os.path.join(root, "ppocr", "optimizer", "__init__.py")):
-        raise SwapError(f"{root} has no ppocr/optimizer package: run ppocr-lr train from "
-                        "the root of a PaddleOCR checkout")
+        raise SwapError(
+            f"{root} has no ppocr/optimizer package: run ppocr-lr train from "
+            "the root of a PaddleOCR checkout"
+        )
     if root not in sys.path:
         sys.path.insert(0, root)
     module = importlib.import_module(TARGET)
     origin = os.path.abspath(getattr(module, "__file__", "") or "")
     if not origin.startswith(os.path.join(root, "")):
-        raise SwapError(f"{TARGET} was imported from {origin}, not from the checkout at "
-                        f"{root}")
+        raise SwapError(f"{TARGET} was imported from {origin}, not from the checkout at {root}")
     module.build_optimizer = builder or swapped_build_optimizer
 
 
-def run(args: Sequence[str], script: str = DEFAULT_SCRIPT, root: str | None = None,
-        builder=None, before=None) -> None:
+def run(
+    args: Sequence[str],
+    script: str = DEFAULT_SCRIPT,
+    root: str | None = None,
+    builder=None,
+    before=None,
+) -> None:
     """Run ``script`` of the checkout at ``root`` (default: the current directory) as
     ``python script args...`` would, with ppocr_lr's ``build_optimizer`` (or ``builder``;
     then evaluations are not listened to), after ``before(root)`` when given."""
     root = os.path.abspath(root or os.getcwd())
     path = os.path.join(root, script)
     if not os.path.isfile(path):
-        raise SwapError(f"{path} does not exist: run ppocr-lr train from the root of a "
-                        "PaddleOCR checkout, or name the script with --script")
+        raise SwapError(
+            f"{path} does not exist: run ppocr-lr train from the root of a "
+            "PaddleOCR checkout, or name the script with --script"
+        )
     install(root, builder)
     if builder is None:
         listen_to_evaluations(root)
@@ -239,10 +254,12 @@ def main(args: Sequence[str], prog: str) -> int:
     args = list(args)
     script = DEFAULT_SCRIPT
     if args[:1] in (["-h"], ["--help"]):
-        print(f"usage: {prog} train [--script PATH] -c CONFIG [-o KEY=VALUE ...]\n\n"
-              "Run PaddleOCR's trainer (default tools/train.py) from the root of a "
-              "PaddleOCR checkout,\nwith ppocr_lr's build_optimizer in place of "
-              "ppocr.optimizer's. Every other argument goes to the trainer.")
+        print(
+            f"usage: {prog} train [--script PATH] -c CONFIG [-o KEY=VALUE ...]\n\n"
+            "Run PaddleOCR's trainer (default tools/train.py) from the root of a "
+            "PaddleOCR checkout,\nwith ppocr_lr's build_optimizer in place of "
+            "ppocr.optimizer's. Every other argument goes to the trainer."
+        )
         return 0
     if args[:1] == ["--script"]:
         if len(args) < 2:
@@ -266,5 +283,6 @@ def _log_to_files(line: str) -> None:
     console gets the error line once, on standard error)."""
     for handler in logging.getLogger(messages.PADDLEOCR_LOGGER).handlers:
         if isinstance(handler, logging.FileHandler):
-            handler.emit(logging.LogRecord(messages.PADDLEOCR_LOGGER, logging.ERROR, "", 0,
-                                           line, None, None))
+            handler.emit(
+                logging.LogRecord(messages.PADDLEOCR_LOGGER, logging.ERROR, "", 0, line, None, None)
+            )

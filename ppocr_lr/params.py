@@ -22,7 +22,7 @@ from .messages import notice, strict_from_env
 REQUIRED = object()  # default of a key that must be written
 
 #: The longest run, in steps: step counts above 2**53 are no longer exact as floats.
-MAX_STEPS = 2 ** 53
+MAX_STEPS = 2**53
 #: The largest learning rate a key may hold.  Paddle computes in float32 (3.4e38 at most);
 #: this bound leaves room for every formula's products to stay finite.
 MAX_LR = 1e10
@@ -50,22 +50,36 @@ class RunLength:
 
     def span(self, steps: int) -> "RunLength":
         """A run of ``steps`` steps at the same steps per epoch and batch."""
-        return RunLength(max(1, -(-steps // self.step_each_epoch)), self.step_each_epoch, steps,
-                         self.global_batch_size, self.lr_scale)
+        return RunLength(
+            max(1, -(-steps // self.step_each_epoch)),
+            self.step_each_epoch,
+            steps,
+            self.global_batch_size,
+            self.lr_scale,
+        )
 
     @classmethod
-    def checked(cls, epochs: Any, step_each_epoch: Any,
-                global_batch_size: Any = None) -> "RunLength":
+    def checked(
+        cls, epochs: Any, step_each_epoch: Any, global_batch_size: Any = None
+    ) -> "RunLength":
         whole = Integer(minimum=1, maximum=MAX_STEPS)
-        run = cls(whole.parse(epochs, "epochs (Global.epoch_num)"),
-                  whole.parse(step_each_epoch,
-                              "step_each_epoch (batches per epoch: the training loader's length)"),
-                  global_batch_size=None if global_batch_size is None else whole.parse(
-                      global_batch_size, "global_batch_size (processes x batch_size_per_card)"))
+        run = cls(
+            whole.parse(epochs, "epochs (Global.epoch_num)"),
+            whole.parse(
+                step_each_epoch, "step_each_epoch (batches per epoch: the training loader's length)"
+            ),
+            global_batch_size=None
+            if global_batch_size is None
+            else whole.parse(
+                global_batch_size, "global_batch_size (processes x batch_size_per_card)"
+            ),
+        )
         if run.total_steps > MAX_STEPS:
-            raise ConfigValueError("epochs (Global.epoch_num)",
-                                   f"{run.epochs} epochs x {run.step_each_epoch} steps is "
-                                   f"{run.total_steps} steps; expected at most 2**53")
+            raise ConfigValueError(
+                "epochs (Global.epoch_num)",
+                f"{run.epochs} epochs x {run.step_each_epoch} steps is "
+                f"{run.total_steps} steps; expected at most 2**53",
+            )
         return run
 
 
@@ -98,13 +112,16 @@ def read_number(value: Any, path: str, expected: str) -> float:
             number = float(value.strip())
         except ValueError:
             typo = _TYPO_EXPONENT.match(value)
-            hint = (f"Did you mean {typo.group(1)}e-{typo.group(2)}?" if typo
-                    else "Write a plain number such as 0.001 or 1.0e-3.")
-            raise ConfigValueError(path, f"{value!r} is not a number; expected {expected}",
-                                   hint) from None
+            hint = (
+                f"Did you mean {typo.group(1)}e-{typo.group(2)}?"
+                if typo
+                else "Write a plain number such as 0.001 or 1.0e-3."
+            )
+            raise ConfigValueError(
+                path, f"{value!r} is not a number; expected {expected}", hint
+            ) from None
     else:
-        raise ConfigTypeError(
-            path, f"got {value!r} ({type(value).__name__}); expected {expected}")
+        raise ConfigTypeError(path, f"got {value!r} ({type(value).__name__}); expected {expected}")
     if not math.isfinite(number):
         raise ConfigValueError(path, f"got {value!r}; expected {expected} (a finite number)")
     return number
@@ -126,8 +143,10 @@ class Number(Kind):
         if self.maximum is not None:
             high = f"{'<' if self.maximum_open else '<='} {self.maximum:g}"
         if low and high:
-            return (f"a number in {'(' if self.minimum_open else '['}{self.minimum:g}, "
-                    f"{self.maximum:g}{')' if self.maximum_open else ']'}")
+            return (
+                f"a number in {'(' if self.minimum_open else '['}{self.minimum:g}, "
+                f"{self.maximum:g}{')' if self.maximum_open else ']'}"
+            )
         return "a number" + (f" {low or high}" if low or high else "")
 
     def parse(self, value, path, run=None):
@@ -137,9 +156,11 @@ class Number(Kind):
 
     def check(self, number: float, written: Any, path: str) -> None:
         too_low = self.minimum is not None and (
-            number < self.minimum or (self.minimum_open and number == self.minimum))
+            number < self.minimum or (self.minimum_open and number == self.minimum)
+        )
         too_high = self.maximum is not None and (
-            number > self.maximum or (self.maximum_open and number == self.maximum))
+            number > self.maximum or (self.maximum_open and number == self.maximum)
+        )
         if too_low or too_high:
             raise ConfigValueError(path, f"got {written!r}; expected {self.describe()}")
 
@@ -157,7 +178,7 @@ class Integer(Kind):
     must be below 2**53, where floats are still exact."""
 
     minimum: int | None = None
-    maximum: int = 2 ** 64 - 1
+    maximum: int = 2**64 - 1
 
     def describe(self) -> str:
         low = f" >= {self.minimum}" if self.minimum is not None else ""
@@ -170,10 +191,12 @@ class Integer(Kind):
             number = value
         else:
             real = read_number(value, path, self.describe())
-            if real != math.floor(real) or abs(real) > 2 ** 53:
-                raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}"
-                                       + (" (write a large number as an integer)"
-                                          if real == math.floor(real) else ""))
+            if real != math.floor(real) or abs(real) > 2**53:
+                raise ConfigValueError(
+                    path,
+                    f"got {value!r}; expected {self.describe()}"
+                    + (" (write a large number as an integer)" if real == math.floor(real) else ""),
+                )
             number = int(real)
         if (self.minimum is not None and number < self.minimum) or number > self.maximum:
             raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}")
@@ -182,8 +205,8 @@ class Integer(Kind):
 
 def _power_of_two(n: int) -> str:
     for k in (53, 63, 64):
-        if n in (2 ** k, 2 ** k - 1):
-            return f"2**{k}" + ("" if n == 2 ** k else " - 1")
+        if n in (2**k, 2**k - 1):
+            return f"2**{k}" + ("" if n == 2**k else " - 1")
     return str(n)
 
 
@@ -214,9 +237,11 @@ class Choice(Kind):
     def parse(self, value, path, run=None):
         if isinstance(value, str) and value in self.options:
             return value
-        raise ConfigValueError(path, f"got {value!r}; expected {self.describe()}"
-                               + (did_you_mean(value, self.options)
-                                  if isinstance(value, str) else ""))
+        raise ConfigValueError(
+            path,
+            f"got {value!r}; expected {self.describe()}"
+            + (did_you_mean(value, self.options) if isinstance(value, str) else ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -274,8 +299,11 @@ class Blocks(Kind):
             raise ConfigTypeError(path, f"got {shown(value)}; expected {self.describe()}")
         for i, block in enumerate(value):
             if not isinstance(block, Mapping):
-                raise ConfigTypeError(f"{path}[{i}]", f"got {shown(block)}; expected a block "
-                                      "such as {name: Cosine, learning_rate: 0.001}")
+                raise ConfigTypeError(
+                    f"{path}[{i}]",
+                    f"got {shown(block)}; expected a block "
+                    "such as {name: Cosine, learning_rate: 0.001}",
+                )
         return [dict(block) for block in value]
 
 
@@ -294,9 +322,10 @@ class KeyList(Kind):
         keys = TextList().parse(value, path)
         for i, key in enumerate(keys):
             if key not in self.options:
-                raise ConfigValueError(f"{path}[{i}]",
-                                       f"got {key!r}{did_you_mean(key, self.options)}; "
-                                       f"expected {self.describe()}")
+                raise ConfigValueError(
+                    f"{path}[{i}]",
+                    f"got {key!r}{did_you_mean(key, self.options)}; expected {self.describe()}",
+                )
         return keys
 
 
@@ -321,9 +350,11 @@ class NumberList(Kind):
             for i in range(1, len(numbers)):
                 if numbers[i] <= numbers[i - 1]:
                     raise ConfigValueError(
-                        path, f"got {list(value)!r}: {path}[{i}] = {value[i]!r} is not greater "
-                              f"than {path}[{i - 1}] = {value[i - 1]!r}; "
-                              f"expected {self.describe()}")
+                        path,
+                        f"got {list(value)!r}: {path}[{i}] = {value[i]!r} is not greater "
+                        f"than {path}[{i - 1}] = {value[i - 1]!r}; "
+                        f"expected {self.describe()}",
+                    )
         return numbers
 
 
@@ -345,8 +376,10 @@ class Epochs(Kind):
         steps = _steps(epochs * run.step_each_epoch, value, path, run, round)
         if steps == 0 and not self.allow_zero:
             raise ConfigValueError(
-                path, f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per "
-                f"epoch; expected at least one step")
+                path,
+                f"got {value!r}, which is 0 steps at {run.step_each_epoch} steps per "
+                f"epoch; expected at least one step",
+            )
         return steps
 
 
@@ -361,8 +394,7 @@ class Steps(Kind):
         return f"a whole number of steps {'>= 0' if self.allow_zero else '>= 1'}"
 
     def parse(self, value, path, run=None):
-        return Integer(minimum=0 if self.allow_zero else 1, maximum=MAX_STEPS).parse(
-            value, path)
+        return Integer(minimum=0 if self.allow_zero else 1, maximum=MAX_STEPS).parse(value, path)
 
 
 @dataclass(frozen=True)
@@ -379,15 +411,21 @@ class EpochBoundaries(Kind):
 
     def parse(self, value, path, run=None):
         epochs = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
-            value, path)
-        steps = [_steps(e * run.step_each_epoch, e, f"{path}[{i}]", run, math.ceil)
-                 for i, e in enumerate(epochs)]
+            value, path
+        )
+        steps = [
+            _steps(e * run.step_each_epoch, e, f"{path}[{i}]", run, math.ceil)
+            for i, e in enumerate(epochs)
+        ]
         for i in range(1, len(steps)):
             if steps[i] == steps[i - 1]:  # the interval between them would vanish
                 raise ConfigValueError(
-                    path, f"{path}[{i - 1}] = {epochs[i - 1]!r} and {path}[{i}] = "
+                    path,
+                    f"{path}[{i - 1}] = {epochs[i - 1]!r} and {path}[{i}] = "
                     f"{epochs[i]!r} fall on the same step ({steps[i]}) at "
-                    f"{run.step_each_epoch} steps per epoch", "Move them apart.")
+                    f"{run.step_each_epoch} steps per epoch",
+                    "Move them apart.",
+                )
         return steps
 
 
@@ -402,20 +440,23 @@ class StepBoundaries(Kind):
 
     def parse(self, value, path, run=None):
         steps = NumberList(Number(minimum=0.0, minimum_open=True), increasing=True).parse(
-            value, path)
+            value, path
+        )
         for i, s in enumerate(steps):
             if s != int(s) or s > MAX_STEPS:
-                raise ConfigValueError(f"{path}[{i}]", f"got {s!r}; expected a whole step "
-                                       "<= 2**53")
+                raise ConfigValueError(f"{path}[{i}]", f"got {s!r}; expected a whole step <= 2**53")
         return [int(s) for s in steps]
 
 
 def _steps(product: float, written: Any, path: str, run: RunLength, to_int) -> int:
     """Epochs times steps per epoch as a whole number of steps, or a clear error."""
     if not product <= MAX_STEPS:
-        raise ConfigValueError(path, f"got {written!r}, which is {product:g} steps at "
-                               f"{run.step_each_epoch} steps per epoch; expected at most "
-                               "2**53 steps")
+        raise ConfigValueError(
+            path,
+            f"got {written!r}, which is {product:g} steps at "
+            f"{run.step_each_epoch} steps per epoch; expected at most "
+            "2**53 steps",
+        )
     return to_int(product)
 
 
@@ -458,8 +499,13 @@ LEARNING_RATE = Param("learning_rate", RATE, REQUIRED, "the learning rate the de
 def duration(name: str, doc: str, default: Any = None, allow_zero: bool = False) -> Param:
     """A duration written as ``<name>_steps`` or ``<name>_epochs``; the schedule receives
     steps under ``<name>_steps``.  ``None`` (the default) means the whole run."""
-    return Param(f"{name}_steps", Steps(allow_zero), default, doc,
-                 aliases={f"{name}_epochs": Epochs(allow_zero)})
+    return Param(
+        f"{name}_steps",
+        Steps(allow_zero),
+        default,
+        doc,
+        aliases={f"{name}_epochs": Epochs(allow_zero)},
+    )
 
 
 def pop_strict(block: dict, path: str, strict: bool = False) -> bool:
@@ -472,9 +518,14 @@ def pop_strict(block: dict, path: str, strict: bool = False) -> bool:
     return strict
 
 
-def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
-                run: RunLength | None = None, strict: bool = False,
-                ignore: Iterable[str] = ()) -> "Parsed":
+def parse_block(
+    block: Mapping[str, Any],
+    params: Sequence[Param],
+    path: str,
+    run: RunLength | None = None,
+    strict: bool = False,
+    ignore: Iterable[str] = (),
+) -> "Parsed":
     """Read ``block`` against ``params``: every param's value (converted, defaults filled
     in), where it came from and which key was written.  An unknown key is a notice naming
     the closest valid key (an error when ``strict``); keys in ``ignore`` are left to the
@@ -488,9 +539,13 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
             continue
         if not isinstance(key, str):
             raise ConfigTypeError(f"{path}.{key!r}", "keys must be strings")
-        notice(f"{path}.{key}", "unknown key" + did_you_mean(key, by_key),
-               f"Valid keys: {', '.join(sorted([*by_key, 'strict']))}",
-               outcome="it is ignored", strict=strict)
+        notice(
+            f"{path}.{key}",
+            "unknown key" + did_you_mean(key, by_key),
+            f"Valid keys: {', '.join(sorted([*by_key, 'strict']))}",
+            outcome="it is ignored",
+            strict=strict,
+        )
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -501,7 +556,8 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
             raise ConfigValueError(
                 f"{path}.{written[1]}",
                 f"{' and '.join(path + '.' + k for k in written)} set the same thing",
-                "Keep one of them.")
+                "Keep one of them.",
+            )
         if written and block[written[0]] is None and p.default is None:
             values[p.name] = None  # `key:` left empty in YAML: the same as not written
             sources[p.name] = "config"
@@ -514,9 +570,9 @@ def parse_block(block: Mapping[str, Any], params: Sequence[Param], path: str,
         elif p.required:
             raise ConfigValueError(
                 f"{path}.{p.name}",
-                f"missing; expected {p.kind.describe()}"
-                + (f" ({p.doc})" if p.doc else ""),
-                "" if not p.aliases else f"Write {' or '.join(p.keys)}.")
+                f"missing; expected {p.kind.describe()}" + (f" ({p.doc})" if p.doc else ""),
+                "" if not p.aliases else f"Write {' or '.join(p.keys)}.",
+            )
         else:
             values[p.name] = p.default
             sources[p.name] = "default"

@@ -95,8 +95,7 @@ class RangeTestSettings:
         return math.exp(low + (high - low) * i / (self.num_iters - 1))
 
     @classmethod
-    def checked(cls, names: Mapping[str, str] | None = None, **values: Any
-                ) -> "RangeTestSettings":
+    def checked(cls, names: Mapping[str, str] | None = None, **values: Any) -> "RangeTestSettings":
         """Settings from user values; errors name each setting as ``names`` spells it
         (``--start-lr`` on the command line)."""
         names = dict(names or {})
@@ -106,8 +105,11 @@ class RangeTestSettings:
 
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ConfigTypeError(name(sorted(unknown)[0]), "is not a range-test setting; "
-                                  "expected one of " + ", ".join(cls.__dataclass_fields__))
+            raise ConfigTypeError(
+                name(sorted(unknown)[0]),
+                "is not a range-test setting; "
+                "expected one of " + ", ".join(cls.__dataclass_fields__),
+            )
         out = dict(values)
         for key in ("start_lr", "end_lr", "beta", "diverge_factor"):
             if key in out:
@@ -115,27 +117,37 @@ class RangeTestSettings:
         if "num_iters" in out:
             n = out["num_iters"]
             if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-                raise ConfigTypeError(name("num_iters"), f"got {n!r}; expected a whole "
-                                      "number of iterations")
+                raise ConfigTypeError(
+                    name("num_iters"), f"got {n!r}; expected a whole number of iterations"
+                )
             out["num_iters"] = int(n)
         s = cls(**out)
         if not 0 < s.start_lr < s.end_lr <= 1e10:
-            wrong = "start_lr" if "start_lr" in values and not (
-                0 < s.start_lr < cls.end_lr) else "end_lr"
+            wrong = (
+                "start_lr"
+                if "start_lr" in values and not (0 < s.start_lr < cls.end_lr)
+                else "end_lr"
+            )
             raise ConfigValueError(
-                name(wrong), f"{name('start_lr')} {s.start_lr!r} and {name('end_lr')} "
-                f"{s.end_lr!r}; expected 0 < {name('start_lr')} < {name('end_lr')} <= 1e10")
+                name(wrong),
+                f"{name('start_lr')} {s.start_lr!r} and {name('end_lr')} "
+                f"{s.end_lr!r}; expected 0 < {name('start_lr')} < {name('end_lr')} <= 1e10",
+            )
         if not 1 <= s.num_iters <= 1_000_000:
-            raise ConfigValueError(name("num_iters"), f"got {s.num_iters}; expected 1 to "
-                                   "1,000,000 iterations (100 to 300 is usual)")
+            raise ConfigValueError(
+                name("num_iters"),
+                f"got {s.num_iters}; expected 1 to 1,000,000 iterations (100 to 300 is usual)",
+            )
         if not 0 <= s.beta < 1:
             raise ConfigValueError(name("beta"), f"got {s.beta!r}; expected 0 <= beta < 1")
         if not s.diverge_factor > 1:
-            raise ConfigValueError(name("diverge_factor"), f"got {s.diverge_factor!r}; "
-                                   "expected a number above 1")
+            raise ConfigValueError(
+                name("diverge_factor"), f"got {s.diverge_factor!r}; expected a number above 1"
+            )
         if s.rule not in RULES:
-            raise ConfigValueError(name("rule"), f"got {s.rule!r}; expected one of "
-                                   + ", ".join(RULES))
+            raise ConfigValueError(
+                name("rule"), f"got {s.rule!r}; expected one of " + ", ".join(RULES)
+            )
         return s
 
 
@@ -183,10 +195,14 @@ class RangeTestResult:
             if self.descent_end_lr is None:
                 return None
             edge = self.edge_lr if self.edge_lr is not None else self.lrs[-1]
-            return math.exp((1 - FLOOR_SHARE) * math.log(self.descent_end_lr)
-                            + FLOOR_SHARE * math.log(edge))
-        return {"steepest": self.steepest_lr, "minimum/10": self.minimum_lr / 10,
-                "midpoint": math.sqrt(self.steepest_lr * self.minimum_lr)}[rule]
+            return math.exp(
+                (1 - FLOOR_SHARE) * math.log(self.descent_end_lr) + FLOOR_SHARE * math.log(edge)
+            )
+        return {
+            "steepest": self.steepest_lr,
+            "minimum/10": self.minimum_lr / 10,
+            "midpoint": math.sqrt(self.steepest_lr * self.minimum_lr),
+        }[rule]
 
     @property
     def suggestion(self) -> float | None:
@@ -196,35 +212,50 @@ class RangeTestResult:
         """One line: the suggestion and the rule, or why there is none."""
         if self.suggestion is None:
             return f"no suggestion: {self.message}"
-        rule = {"floor": f"{FLOOR_SHARE:g} of the way from the end of the descent to the "
-                         "edge of divergence, log scale",
-                "steepest": "the steepest descent of the averaged loss",
-                "minimum/10": "a tenth of the rate at the averaged loss's minimum",
-                "midpoint": "the geometric mean of the steepest descent and the minimum"
-                }[self.settings.rule]
+        rule = {
+            "floor": f"{FLOOR_SHARE:g} of the way from the end of the descent to the "
+            "edge of divergence, log scale",
+            "steepest": "the steepest descent of the averaged loss",
+            "minimum/10": "a tenth of the rate at the averaged loss's minimum",
+            "midpoint": "the geometric mean of the steepest descent and the minimum",
+        }[self.settings.rule]
+
         def rate(value, missing):
             return f"{value:.3g}" if value is not None else missing
 
-        return (f"suggested learning_rate: {self.suggestion:.3g} ({rule}; descent ends at "
-                f"{rate(self.descent_end_lr, 'no floor')}, edge of divergence at "
-                f"{rate(self.edge_lr, 'not reached')}; "
-                f"{len(self.lrs)} iterations, {self.stop})")
+        return (
+            f"suggested learning_rate: {self.suggestion:.3g} ({rule}; descent ends at "
+            f"{rate(self.descent_end_lr, 'no floor')}, edge of divergence at "
+            f"{rate(self.edge_lr, 'not reached')}; "
+            f"{len(self.lrs)} iterations, {self.stop})"
+        )
 
     def _caption(self) -> str:
         if self.suggestion is None:
             return f"no suggestion: {self.message}"
-        return (f"suggestion {self.suggestion:.3g} (rule {self.settings.rule}); "
-                f"{len(self.lrs)} iterations\n{self.stop}")
+        return (
+            f"suggestion {self.suggestion:.3g} (rule {self.settings.rule}); "
+            f"{len(self.lrs)} iterations\n{self.stop}"
+        )
 
     def to_dict(self) -> dict:
         """The curve and the readings, for a JSON file."""
-        return {"settings": vars(self.settings), "lr": self.lrs, "loss": self.losses,
-                "curve": self.curve, "stop": self.stop, "diverged_at": self.diverged_at,
-                "descent_end_lr": self.descent_end_lr, "edge_lr": self.edge_lr,
-                "floor_loss": self.floor_loss, "steepest_lr": self.steepest_lr,
-                "minimum_lr": self.minimum_lr, "suggestion": self.suggestion,
-                "readings": {rule: self.reading(rule) for rule in RULES},
-                "message": self.message}
+        return {
+            "settings": vars(self.settings),
+            "lr": self.lrs,
+            "loss": self.losses,
+            "curve": self.curve,
+            "stop": self.stop,
+            "diverged_at": self.diverged_at,
+            "descent_end_lr": self.descent_end_lr,
+            "edge_lr": self.edge_lr,
+            "floor_loss": self.floor_loss,
+            "steepest_lr": self.steepest_lr,
+            "minimum_lr": self.minimum_lr,
+            "suggestion": self.suggestion,
+            "readings": {rule: self.reading(rule) for rule in RULES},
+            "message": self.message,
+        }
 
     def plot(self, path: str, title: str = "") -> str:
         """Write the loss against the learning rate (log x): the floor shaded between the
@@ -241,25 +272,37 @@ class RangeTestResult:
             ax.plot(lrs, self.curve, color="C0", lw=1.8, label="loss, centred average")
             if self.descent_end_lr is not None:
                 edge = self.edge_lr if self.edge_lr is not None else self.lrs[-1]
-                ax.axvspan(self.descent_end_lr, edge, color="C2", alpha=0.12,
-                           label=f"floor: {self.descent_end_lr:.2g} to "
-                                 + (f"edge {edge:.2g}" if self.edge_lr is not None
-                                    else "end of ramp (no edge)"))
+                ax.axvspan(
+                    self.descent_end_lr,
+                    edge,
+                    color="C2",
+                    alpha=0.12,
+                    label=f"floor: {self.descent_end_lr:.2g} to "
+                    + (f"edge {edge:.2g}" if self.edge_lr is not None else "end of ramp (no edge)"),
+                )
             if self.suggestion is not None:
-                ax.axvline(self.suggestion, color="C3", ls="--",
-                           label=f"suggestion {self.suggestion:.3g} ({self.settings.rule})")
+                ax.axvline(
+                    self.suggestion,
+                    color="C3",
+                    ls="--",
+                    label=f"suggestion {self.suggestion:.3g} ({self.settings.rule})",
+                )
             if self.diverged_at is not None:
-                ax.axvline(self.diverged_at, color="k", ls=":", lw=1,
-                           label=f"ramp stopped: diverged at {self.diverged_at:.3g}")
+                ax.axvline(
+                    self.diverged_at,
+                    color="k",
+                    ls=":",
+                    lw=1,
+                    label=f"ramp stopped: diverged at {self.diverged_at:.3g}",
+                )
             # the whole descent, and the divergence up to the loss the ramp started from
-            low, start = min(self.losses[:n]), max(self.curve[:max(1, n // 10)])
+            low, start = min(self.losses[:n]), max(self.curve[: max(1, n // 10)])
             top = max(start, min(self.curve) * 1.5)
             pad = 0.05 * (top - low) + 1e-12
             ax.set_ylim(low - pad, top + pad)
             ax.legend(fontsize=8, loc="lower left")
         else:
-            ax.text(0.5, 0.5, "no finite loss", ha="center", va="center",
-                    transform=ax.transAxes)
+            ax.text(0.5, 0.5, "no finite loss", ha="center", va="center", transform=ax.transAxes)
         ax.set_xscale("log")
         ax.set_xlim(self.settings.start_lr, self.settings.end_lr)
         ax.set_xlabel("learning rate (log scale)")
@@ -288,26 +331,37 @@ def paste_lines(result: RangeTestResult, schedule, global_batch: int | None) -> 
         return value
 
     def text(value):
-        return yaml.safe_dump(short(value), default_flow_style=True, width=10**6).strip(
-            ).removesuffix("...").strip()
+        return (
+            yaml.safe_dump(short(value), default_flow_style=True, width=10**6)
+            .strip()
+            .removesuffix("...")
+            .strip()
+        )
 
     keys = schedule.rates_for_peak(result.suggestion)
     lines = [f"paste into Optimizer.lr:  {key}: {text(value)}" for key, value in keys.items()]
+
     def override(key, value):  # a list of numbers needs no spaces; a mapping does
         arg = f"Optimizer.lr.{key}={text(value)}"
         return arg.replace(", ", ",") if "{" not in arg else shlex.quote(arg)
 
-    lines.append("or on the command line:   -o " + " ".join(
-        override(key, value) for key, value in keys.items()))
+    lines.append(
+        "or on the command line:   -o "
+        + " ".join(override(key, value) for key, value in keys.items())
+    )
     if schedule.batch_rule:
         rule, _, reference = schedule.batch_rule
-        lines.append(f"(the block scales its rates x{schedule.batch_scale:.4g} for this global "
-                     f"batch of {global_batch} (batch_scaling {rule}, reference_batch_size "
-                     f"{reference}): these are the rates at the reference batch, "
-                     f"{result.suggestion:.3g} at the peak once scaled)")
+        lines.append(
+            f"(the block scales its rates x{schedule.batch_scale:.4g} for this global "
+            f"batch of {global_batch} (batch_scaling {rule}, reference_batch_size "
+            f"{reference}): these are the rates at the reference batch, "
+            f"{result.suggestion:.3g} at the peak once scaled)"
+        )
     elif global_batch:
-        lines.append(f"(found with a global batch of {global_batch}; with "
-                     f"Optimizer.lr.batch_scaling, write reference_batch_size: {global_batch})")
+        lines.append(
+            f"(found with a global batch of {global_batch}; with "
+            f"Optimizer.lr.batch_scaling, write reference_batch_size: {global_batch})"
+        )
     return lines
 
 
@@ -315,8 +369,9 @@ def _snapshot(holder) -> Any:
     return copy.deepcopy(holder.state_dict())
 
 
-def range_test(train_step: Callable[[float], Any], *, restore: Iterable[Any] = (),
-               **settings: Any) -> RangeTestResult:
+def range_test(
+    train_step: Callable[[float], Any], *, restore: Iterable[Any] = (), **settings: Any
+) -> RangeTestResult:
     """Run the range test over ``train_step(lr) -> loss`` and read its curve.
 
     ``train_step`` takes one optimisation step at learning rate ``lr`` (a float) and
@@ -333,8 +388,7 @@ def range_test(train_step: Callable[[float], Any], *, restore: Iterable[Any] = (
     ``None`` and its ``message`` says why."""
     s = RangeTestSettings.checked(**settings)
     if not callable(train_step):
-        raise ConfigTypeError("train_step", f"got {train_step!r}; expected a function "
-                              "lr -> loss")
+        raise ConfigTypeError("train_step", f"got {train_step!r}; expected a function lr -> loss")
     holders = list(restore)
     saved = [_snapshot(h) for h in holders]
     result = RangeTestResult(s)
@@ -356,8 +410,9 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
         try:
             loss = float(returned)
         except (TypeError, ValueError):
-            raise ConfigTypeError("train_step", f"returned {returned!r}; expected the "
-                                  "step's loss as a number") from None
+            raise ConfigTypeError(
+                "train_step", f"returned {returned!r}; expected the step's loss as a number"
+            ) from None
         result.lrs.append(lr)
         result.losses.append(loss)
         if not math.isfinite(loss):
@@ -375,12 +430,16 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
             if median > s.diverge_factor * lowest_median:
                 result.stop, result.diverged_at = (
                     f"the loss diverged at lr {lr:.3g} (the median of the last {MEDIAN_OF} "
-                    f"losses passed {s.diverge_factor:g}x its lowest)", lr)
+                    f"losses passed {s.diverge_factor:g}x its lowest)",
+                    lr,
+                )
                 return
         if smoothed > s.diverge_factor * best:
             result.stop, result.diverged_at = (
                 f"the loss diverged at lr {lr:.3g} (the smoothed loss passed "
-                f"{s.diverge_factor:g}x its best)", lr)
+                f"{s.diverge_factor:g}x its best)",
+                lr,
+            )
             return
 
 
@@ -407,8 +466,9 @@ def centred_median(values: np.ndarray, half_width: int) -> np.ndarray:
     """Median over ``i - half_width .. i + half_width`` (fewer points at the ends): where a
     level is crossed, a spike of one batch moves it no more than one point."""
     n = len(values)
-    return np.array([np.median(values[max(0, i - half_width):i + half_width + 1])
-                     for i in range(n)])
+    return np.array(
+        [np.median(values[max(0, i - half_width) : i + half_width + 1]) for i in range(n)]
+    )
 
 
 def _floor_features(result: RangeTestResult, losses: np.ndarray, lrs: np.ndarray) -> None:
@@ -421,7 +481,7 @@ def _floor_features(result: RangeTestResult, losses: np.ndarray, lrs: np.ndarray
     floor hardly moves them."""
     n = len(losses)
     curve = centred_median(losses, max(2, n // 40))  # 0.4 of a decade with the defaults
-    start = float(np.median(losses[:max(3, n // 20)]))
+    start = float(np.median(losses[: max(3, n // 20)]))
     floor = float(curve.min())
     if not start > floor:
         return
@@ -448,26 +508,31 @@ def _floor_features(result: RangeTestResult, losses: np.ndarray, lrs: np.ndarray
 
 def _read(result: RangeTestResult) -> None:
     s = result.settings
-    finite = np.asarray(result.losses[:len(result.smoothed)], dtype=float)
+    finite = np.asarray(result.losses[: len(result.smoothed)], dtype=float)
     smoothed = centred_average(finite, max(2, len(finite) // 40))
     result.curve = smoothed.tolist()
     if not len(smoothed):
-        result.message = (f"the loss was {result.losses[0]} from the first step, at "
-                          f"lr {s.start_lr:.3g}: the learning rate is not the problem; check "
-                          "the data, the labels and the loss")
+        result.message = (
+            f"the loss was {result.losses[0]} from the first step, at "
+            f"lr {s.start_lr:.3g}: the learning rate is not the problem; check "
+            "the data, the labels and the loss"
+        )
         return
-    lrs = np.asarray(result.lrs[:len(smoothed)])
+    lrs = np.asarray(result.lrs[: len(smoothed)])
     lowest = int(np.argmin(smoothed))
     window = slice(min(SKIP_START, lowest), lowest + 1)
     if lowest + 1 - window.start < MIN_POINTS:
-        result.message = (f"too few iterations before the loss's minimum ({lowest + 1} of "
-                          f"{len(result.lrs)}, {result.stop}); raise num_iters or lower "
-                          "start_lr")
+        result.message = (
+            f"too few iterations before the loss's minimum ({lowest + 1} of "
+            f"{len(result.lrs)}, {result.stop}); raise num_iters or lower "
+            "start_lr"
+        )
         return
     slope = _slope(smoothed[window], np.log(lrs[window]), s)
     if slope.min() >= 0:
-        result.message = ("the loss never went down over the ramp; check the data, or "
-                          "start the ramp lower")
+        result.message = (
+            "the loss never went down over the ramp; check the data, or start the ramp lower"
+        )
         return
     result.minimum_lr = float(lrs[lowest])
     result.steepest_lr = float(lrs[window][int(np.argmin(slope))])
@@ -475,9 +540,13 @@ def _read(result: RangeTestResult) -> None:
     if result.edge_lr is not None and result.diverged_at is None:
         result.stop += f"; the loss left its floor for good at lr {result.edge_lr:.3g}"
     if s.rule == "floor" and result.descent_end_lr is None:
-        result.message = ("the loss never settled on a floor below its start; check the "
-                          "data, or start the ramp lower")
+        result.message = (
+            "the loss never settled on a floor below its start; check the "
+            "data, or start the ramp lower"
+        )
     elif result.edge_lr is None:
-        result.message = (f"the loss never left its floor up to end_lr {s.end_lr:g}: the "
-                          "edge of divergence is beyond the ramp, so the suggestion is a "
-                          "lower bound; raise end_lr")
+        result.message = (
+            f"the loss never left its floor up to end_lr {s.end_lr:g}: the "
+            "edge of divergence is beyond the ramp, so the suggestion is a "
+            "lower bound; raise end_lr"
+        )

@@ -38,9 +38,11 @@ def register_scheduler(name: str | type | None = None) -> Any:
         yaml_name = yaml_name or cls.__name__
         taken = _REGISTRY.get(yaml_name)
         if taken is not None and _identity(taken) != _identity(cls):
-            raise ValueError(f"register_scheduler: the name {yaml_name!r} is taken by "
-                             f"{_identity(taken)}; register {_identity(cls)} under another "
-                             "name")
+            raise ValueError(
+                f"register_scheduler: the name {yaml_name!r} is taken by "
+                f"{_identity(taken)}; register {_identity(cls)} under another "
+                "name"
+            )
         cls.name = yaml_name
         _REGISTRY[yaml_name] = cls
         return cls
@@ -68,13 +70,20 @@ def scheduler_class(name: Any, path: str = "Optimizer.lr.name") -> type[LRSchedu
         return _REGISTRY[name]
     except KeyError:
         raise ConfigValueError(
-            path, f"unknown schedule {name!r}{did_you_mean(name, _REGISTRY)}",
-            f"Available: {', '.join(available_schedulers())}") from None
+            path,
+            f"unknown schedule {name!r}{did_you_mean(name, _REGISTRY)}",
+            f"Available: {', '.join(available_schedulers())}",
+        ) from None
 
 
-def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoch: int,
-                       strict: bool = False, path: str = "Optimizer.lr",
-                       global_batch_size: int | None = None) -> LRSchedule:
+def build_lr_scheduler(
+    lr_config: Mapping[str, Any],
+    epochs: int,
+    step_each_epoch: int,
+    strict: bool = False,
+    path: str = "Optimizer.lr",
+    global_batch_size: int | None = None,
+) -> LRSchedule:
     """Build the schedule a YAML ``Optimizer.lr`` block describes (PaddleOCR's signature).
 
     ``epochs`` (``Global.epoch_num``) and ``step_each_epoch`` (the training loader's
@@ -87,12 +96,15 @@ def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoc
     ``batch_scaling`` scales its rates by; PaddleOCR's trainer does not pass it."""
     if not isinstance(lr_config, Mapping):
         raise ConfigTypeError(
-            path, f"got {lr_config!r}; expected a block such as "
-                  "{name: Cosine, learning_rate: 0.001}")
+            path,
+            f"got {lr_config!r}; expected a block such as {{name: Cosine, learning_rate: 0.001}}",
+        )
     if "function" in lr_config:
         raise ConfigValueError(
-            f"{path}.function", f"got {lr_config['function']!r}: this is a PaddleOCR 1.x "
-            "decay block", "Write a 2.x block instead, e.g. {name: Cosine, learning_rate: 0.001}")
+            f"{path}.function",
+            f"got {lr_config['function']!r}: this is a PaddleOCR 1.x decay block",
+            "Write a 2.x block instead, e.g. {name: Cosine, learning_rate: 0.001}",
+        )
     block = dict(lr_config)
     strict = pop_strict(block, path, strict)
     cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
@@ -101,9 +113,12 @@ def build_lr_scheduler(lr_config: Mapping[str, Any], epochs: int, step_each_epoc
         if key in block:
             written = block.pop(key)
             if _differs(written, trainer_value):
-                notice(f"{path}.{key}", f"the block says {written!r}, the trainer "
-                       f"{trainer_value}", outcome="the trainer's value is used, as in "
-                       "PaddleOCR", strict=strict)
+                notice(
+                    f"{path}.{key}",
+                    f"the block says {written!r}, the trainer {trainer_value}",
+                    outcome="the trainer's value is used, as in PaddleOCR",
+                    strict=strict,
+                )
     return cls.from_block(block, run, path=path, strict=strict)
 
 
@@ -112,4 +127,3 @@ def _differs(written: Any, value: int) -> bool:
         return read_number(written, "", "") != value
     except (TypeError, ValueError):
         return True
-

@@ -14,8 +14,9 @@ from hypothesis import settings  # noqa: E402
 # ones each time.  HYPOTHESIS_PROFILE=ci or =explore chooses; by default CI=true picks ci.
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True)
 settings.register_profile("explore", max_examples=100, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
-                      or ("ci" if os.environ.get("CI") else "explore"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore")
+)
 
 
 def assert_rel(actual, expected, rel=1e-9, what=""):
@@ -26,8 +27,10 @@ def assert_rel(actual, expected, rel=1e-9, what=""):
     bad = np.abs(actual - expected) > rel * scale
     if bad.any():
         i = int(np.argmax(bad))
-        raise AssertionError(f"{what}: {bad.sum()} steps differ; first at step {i}: "
-                             f"{actual[i]!r} vs expected {expected[i]!r}")
+        raise AssertionError(
+            f"{what}: {bad.sum()} steps differ; first at step {i}: "
+            f"{actual[i]!r} vs expected {expected[i]!r}"
+        )
 
 
 def assert_array_matches_steps(array, stepped, what=""):
@@ -40,21 +43,25 @@ def assert_array_matches_steps(array, stepped, what=""):
     bad = np.abs(array - stepped) > 1e-14 * np.abs(stepped) + 1e-15 * scale
     if bad.any():
         i = int(np.argmax(bad))
-        raise AssertionError(f"{what}: {bad.sum()} steps differ; first at index {i}: "
-                             f"{array[i]!r} (array) vs {stepped[i]!r} (stepped)")
+        raise AssertionError(
+            f"{what}: {bad.sum()} steps differ; first at index {i}: "
+            f"{array[i]!r} (array) vs {stepped[i]!r} (stepped)"
+        )
 
 
 # Hostile YAML: nesting deeper than any parser should follow, and an "alias bomb" (nine
 # levels of nine aliases each: 9**9 values once expanded, from a few lines).
 DEEP_YAML = "a: " + "[" * 3000 + "]" * 3000
 ALIAS_BOMB_YAML = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
 
 
 @pytest.fixture
 def quiet():
     """Silence ConfigWarnings a test provokes on purpose."""
     import ppocr_lr
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ppocr_lr.ConfigWarning)
         yield

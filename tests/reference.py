@@ -59,14 +59,29 @@ def paddleocr_scheduler(block: dict, epochs: int, spe: int):
 # ----------------------------------------------------------------- classic formulas
 
 
-def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate=None,
-               staircase=False, end_lr=0.0001, power=1.0, cycle=False, alpha=0.0,
-               t_mul=2.0, m_mul=1.0, num_periods=0.5, beta=0.001, eps=0.0) -> float:
+def classic_lr(
+    name: str,
+    s: int,
+    *,
+    learning_rate,
+    decay_steps=None,
+    decay_rate=None,
+    staircase=False,
+    end_lr=0.0001,
+    power=1.0,
+    cycle=False,
+    alpha=0.0,
+    t_mul=2.0,
+    m_mul=1.0,
+    num_periods=0.5,
+    beta=0.001,
+    eps=0.0,
+) -> float:
     """The classic decay formulas, one strategy per branch, at global step ``s``."""
     lr0, D = learning_rate, decay_steps
     p = math.floor(s / D) if staircase else s / D
     if name == "Exponential":
-        return lr0 * decay_rate ** p
+        return lr0 * decay_rate**p
     if name == "NaturalExp":
         return lr0 * math.exp(-decay_rate * p)
     if name == "InverseTime":
@@ -86,7 +101,7 @@ def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate
         while s >= start + length:
             i, start, length = i + 1, start + length, length * t_mul
         f = (s - start) / length
-        c = 0.5 * m_mul ** i * (1 + math.cos(math.pi * f))
+        c = 0.5 * m_mul**i * (1 + math.cos(math.pi * f))
         return lr0 * ((1 - alpha) * c + alpha)
     if name in ("LinearCosine", "NoisyLinearCosine"):
         sc = min(s, D)
@@ -99,8 +114,21 @@ def classic_lr(name: str, s: int, *, learning_rate, decay_steps=None, decay_rate
 # ----------------------------------------------------------------- modern schedules
 
 
-def timm_cycle_lr(shape: str, s: int, *, lr0, first, mul=1.0, decay=1.0, limit=1, min_lr=0.0,
-                  k=1.0, power=0.5, lb=-7.0, ub=3.0) -> float:
+def timm_cycle_lr(
+    shape: str,
+    s: int,
+    *,
+    lr0,
+    first,
+    mul=1.0,
+    decay=1.0,
+    limit=1,
+    min_lr=0.0,
+    k=1.0,
+    power=0.5,
+    lb=-7.0,
+    ub=3.0,
+) -> float:
     """timm's cycle schedules at decay step ``s``: walk the cycles (lengths first,
     first*mul, ...) instead of the closed-form logarithm."""
     i, start, length = 0, 0.0, float(first)
@@ -108,11 +136,11 @@ def timm_cycle_lr(shape: str, s: int, *, lr0, first, mul=1.0, decay=1.0, limit=1
         i, start, length = i + 1, start + length, length * mul
     if i >= limit:
         return min_lr
-    pos, peak = s - start, lr0 * decay ** i
+    pos, peak = s - start, lr0 * decay**i
     if shape == "cosine":
-        return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * pos ** k / length ** k))
+        return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * pos**k / length**k))
     if shape == "poly":
-        return min_lr + (peak - min_lr) * (1 - pos ** k / length ** k) ** power
+        return min_lr + (peak - min_lr) * (1 - pos**k / length**k) ** power
     r = pos / length
     return min_lr + 0.5 * (peak - min_lr) * (1 - math.tanh(lb * (1 - r) + ub * r))
 
@@ -127,8 +155,11 @@ def wsd_lr(t: int, *, lr0, warmup, decay, total, kind="cosine", min_lr=0.0, star
         return lr0
     if t < total:
         p = (t - warmup - stable) / decay
-        factor = {"linear": 1 - p, "cosine": 0.5 * (1 + math.cos(math.pi * p)),
-                  "1-sqrt": 1 - math.sqrt(p)}[kind]
+        factor = {
+            "linear": 1 - p,
+            "cosine": 0.5 * (1 + math.cos(math.pi * p)),
+            "1-sqrt": 1 - math.sqrt(p),
+        }[kind]
         return min_lr + (lr0 - min_lr) * factor
     return min_lr
 

@@ -57,8 +57,13 @@ def test_whole_run_matches_the_formula(name, extra):
 
 @pytest.mark.parametrize("name, extra", CASES, ids=lambda v: str(v))
 def test_warmup_hands_over_continuously(name, extra):
-    block = {"name": name, "learning_rate": 0.1, "warmup_steps": 12, "warmup_start_lr": 0.01,
-             **extra}
+    block = {
+        "name": name,
+        "learning_rate": 0.1,
+        "warmup_steps": 12,
+        "warmup_start_lr": 0.01,
+        **extra,
+    }
     s = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
     decay0 = expected_values(name, extra, [0])[0]
     assert s.lr_at(0) == 0.01
@@ -71,53 +76,72 @@ def test_warmup_hands_over_continuously(name, extra):
 def test_hand_computed_values():
     def lr(block, t):
         return ppocr_lr.build_lr_scheduler(dict(block, learning_rate=0.1), 10, 10).lr_at(t)
-    assert lr({"name": "Exponential", "decay_rate": 0.5, "decay_steps": 10}, 10) == \
-        pytest.approx(0.05, rel=1e-15)
-    assert lr({"name": "Exponential", "decay_rate": 0.5, "decay_steps": 10, "staircase": True},
-              19) == pytest.approx(0.05, rel=1e-15)
-    assert lr({"name": "NaturalExp", "decay_rate": 1.0, "decay_steps": 10}, 20) == \
-        pytest.approx(0.1 * math.e ** -2, rel=1e-15)
-    assert lr({"name": "InverseTime", "decay_rate": 1.0, "decay_steps": 10}, 30) == \
-        pytest.approx(0.025, rel=1e-15)
-    assert lr({"name": "Polynomial", "decay_steps": 40, "end_lr": 0.0}, 10) == \
-        pytest.approx(0.075, rel=1e-15)
+
+    assert lr({"name": "Exponential", "decay_rate": 0.5, "decay_steps": 10}, 10) == pytest.approx(
+        0.05, rel=1e-15
+    )
+    assert lr(
+        {"name": "Exponential", "decay_rate": 0.5, "decay_steps": 10, "staircase": True}, 19
+    ) == pytest.approx(0.05, rel=1e-15)
+    assert lr({"name": "NaturalExp", "decay_rate": 1.0, "decay_steps": 10}, 20) == pytest.approx(
+        0.1 * math.e**-2, rel=1e-15
+    )
+    assert lr({"name": "InverseTime", "decay_rate": 1.0, "decay_steps": 10}, 30) == pytest.approx(
+        0.025, rel=1e-15
+    )
+    assert lr({"name": "Polynomial", "decay_steps": 40, "end_lr": 0.0}, 10) == pytest.approx(
+        0.075, rel=1e-15
+    )
     # cycle: after one period the rate jumps back up: D' = 80 at s = 41
-    assert lr({"name": "Polynomial", "decay_steps": 40, "end_lr": 0.0, "cycle": True}, 41) == \
-        pytest.approx(0.1 * 39 / 80, rel=1e-15)
-    assert lr({"name": "CosineDecay", "decay_steps": 100, "alpha": 0.2}, 50) == \
-        pytest.approx(0.1 * (0.8 * 0.5 + 0.2), rel=1e-15)
-    assert lr({"name": "CosineDecay", "decay_steps": 100, "alpha": 0.2}, 500) == \
-        pytest.approx(0.02, rel=1e-15)
+    assert lr(
+        {"name": "Polynomial", "decay_steps": 40, "end_lr": 0.0, "cycle": True}, 41
+    ) == pytest.approx(0.1 * 39 / 80, rel=1e-15)
+    assert lr({"name": "CosineDecay", "decay_steps": 100, "alpha": 0.2}, 50) == pytest.approx(
+        0.1 * (0.8 * 0.5 + 0.2), rel=1e-15
+    )
+    assert lr({"name": "CosineDecay", "decay_steps": 100, "alpha": 0.2}, 500) == pytest.approx(
+        0.02, rel=1e-15
+    )
     # SGDR, t_mul 2: periods of 10, 20, 40 steps; step 30 starts the third, peak m_mul**2
-    assert lr({"name": "CosineRestarts", "first_decay_steps": 10, "m_mul": 0.5}, 30) == \
-        pytest.approx(0.025, rel=1e-15)
-    assert lr({"name": "CosineRestarts", "first_decay_steps": 10}, 20) == \
-        pytest.approx(0.05, rel=1e-15)  # halfway through the 20-step second period
+    assert lr(
+        {"name": "CosineRestarts", "first_decay_steps": 10, "m_mul": 0.5}, 30
+    ) == pytest.approx(0.025, rel=1e-15)
+    assert lr({"name": "CosineRestarts", "first_decay_steps": 10}, 20) == pytest.approx(
+        0.05, rel=1e-15
+    )  # halfway through the 20-step second period
     # linear cosine, defaults: at s = D/2, lin = 0.5 and cos = 0.5*(1+cos(pi/2)) = 0.5
-    assert lr({"name": "LinearCosine", "decay_steps": 100}, 50) == \
-        pytest.approx(0.1 * (0.5 * 0.5 + 0.001), rel=1e-14)
+    assert lr({"name": "LinearCosine", "decay_steps": 100}, 50) == pytest.approx(
+        0.1 * (0.5 * 0.5 + 0.001), rel=1e-14
+    )
 
 
 @given(st.sampled_from([0.5, 0.9, 0.99]), st.integers(5, 300))
 def test_exponential_is_paddle_exponential_decay(gamma, n):
-    ours = ppocr_lr.build_lr_scheduler({"name": "Exponential", "learning_rate": 0.1,
-                                        "decay_rate": gamma, "decay_steps": 1}, n, 1)
+    ours = ppocr_lr.build_lr_scheduler(
+        {"name": "Exponential", "learning_rate": 0.1, "decay_rate": gamma, "decay_steps": 1}, n, 1
+    )
     assert np.array_equal(run(ours, n + 5), run(L.ExponentialDecay(0.1, gamma), n + 5))
 
 
 @given(st.sampled_from([0.001, 0.1, 1.0]), st.integers(5, 300))
 def test_natural_exp_and_inverse_time_are_paddle_built_ins(gamma, n):
     for name, builtin in (("NaturalExp", L.NaturalExpDecay), ("InverseTime", L.InverseTimeDecay)):
-        ours = ppocr_lr.build_lr_scheduler({"name": name, "learning_rate": 0.1,
-                                            "decay_rate": gamma, "decay_steps": 1}, n, 1)
+        ours = ppocr_lr.build_lr_scheduler(
+            {"name": name, "learning_rate": 0.1, "decay_rate": gamma, "decay_steps": 1}, n, 1
+        )
         assert np.array_equal(run(ours, n + 5), run(builtin(0.1, gamma), n + 5)), name
 
 
-@given(st.integers(1, 60), st.sampled_from([0.5, 1.0, 2.0]), st.booleans(),
-       st.sampled_from([0, 7]))
+@given(st.integers(1, 60), st.sampled_from([0.5, 1.0, 2.0]), st.booleans(), st.sampled_from([0, 7]))
 def test_polynomial_is_paddle_polynomial_decay(decay_steps, power, cycle, warm):
-    block = {"name": "Polynomial", "learning_rate": 0.1, "decay_steps": decay_steps,
-             "power": power, "cycle": cycle, "warmup_steps": warm}
+    block = {
+        "name": "Polynomial",
+        "learning_rate": 0.1,
+        "decay_steps": decay_steps,
+        "power": power,
+        "cycle": cycle,
+        "warmup_steps": warm,
+    }
     ours = ppocr_lr.build_lr_scheduler(block, 10, 10)
     paddle_built = L.PolynomialDecay(0.1, decay_steps, 0.0001, power, cycle)
     if warm:
@@ -127,8 +151,9 @@ def test_polynomial_is_paddle_polynomial_decay(decay_steps, power, cycle, warm):
 
 @given(st.integers(2, 400))
 def test_cosine_decay_is_paddle_cosine_annealing_until_d(d):
-    ours = ppocr_lr.build_lr_scheduler({"name": "CosineDecay", "learning_rate": 0.1,
-                                        "decay_steps": d}, 1, d)
+    ours = ppocr_lr.build_lr_scheduler(
+        {"name": "CosineDecay", "learning_rate": 0.1, "decay_steps": d}, 1, d
+    )
     steps = np.arange(d + 1)
     builtin = L.CosineAnnealingDecay(0.1, d)
     closed = []
@@ -141,9 +166,19 @@ def test_cosine_decay_is_paddle_cosine_annealing_until_d(d):
 
 def test_noisy_linear_cosine_noise_has_the_stated_mean_and_variance():
     d, variance0, decay = 200_000, 0.5, 0.55
-    s = ppocr_lr.build_lr_scheduler({"name": "NoisyLinearCosine", "learning_rate": 1.0,
-                                     "initial_variance": variance0, "variance_decay": decay,
-                                     "beta": 0.0, "num_periods": 0.0, "seed": 7}, 1, d)
+    s = ppocr_lr.build_lr_scheduler(
+        {
+            "name": "NoisyLinearCosine",
+            "learning_rate": 1.0,
+            "initial_variance": variance0,
+            "variance_decay": decay,
+            "beta": 0.0,
+            "num_periods": 0.0,
+            "seed": 7,
+        },
+        1,
+        d,
+    )
     steps = np.arange(d)
     # num_periods 0: cos factor 1, so lr - lin = eps exactly (up to rounding)
     lin = (d - steps) / d
@@ -158,8 +193,10 @@ def test_noisy_linear_cosine_noise_has_the_stated_mean_and_variance():
 
 def test_noisy_linear_cosine_is_a_pure_function_of_seed_and_step():
     def build(seed):
-        return ppocr_lr.build_lr_scheduler({"name": "NoisyLinearCosine", "learning_rate": 0.1,
-                                            "seed": seed}, 10, 10)
+        return ppocr_lr.build_lr_scheduler(
+            {"name": "NoisyLinearCosine", "learning_rate": 0.1, "seed": seed}, 10, 10
+        )
+
     a, b, c = build(3), build(3), build(4)
     steps = np.arange(150)
     assert np.array_equal(a.lr_array(steps), b.lr_array(steps))
@@ -168,14 +205,16 @@ def test_noisy_linear_cosine_is_a_pure_function_of_seed_and_step():
     assert b.lr_array(np.array([77]))[0] == a.lr_array(steps)[77]
     assert a.lr_at(77) == pytest.approx(a.lr_array(steps)[77], rel=1e-14)
     with_noise = a.lr_array(steps)
-    formula = np.array([classic_lr("NoisyLinearCosine", t, learning_rate=0.1, decay_steps=100)
-                        for t in steps])
+    formula = np.array(
+        [classic_lr("NoisyLinearCosine", t, learning_rate=0.1, decay_steps=100) for t in steps]
+    )
     assert not np.allclose(with_noise, formula)  # there is noise
 
 
 def test_warmup_epochs_for_classic_durations_round_like_paddleocr():
-    s = ppocr_lr.build_lr_scheduler({"name": "Exponential", "learning_rate": 0.1,
-                                     "decay_rate": 0.5, "decay_epochs": 2.5}, 10, 3)
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "Exponential", "learning_rate": 0.1, "decay_rate": 0.5, "decay_epochs": 2.5}, 10, 3
+    )
     assert s.config["decay_steps"] == round(2.5 * 3) == 8  # half to even... 7.5 -> 8
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -187,16 +226,26 @@ def test_cosine_restarts_is_paddle_cosine_annealing_warm_restarts(first, t_mul, 
     """Including the first step of every period, where the closed-form logarithm can land
     a hair below a whole number (first 7, t_mul 3: step 847)."""
     n = 4000
-    ours = ppocr_lr.build_lr_scheduler({"name": "CosineRestarts", "learning_rate": lr0,
-                                        "first_decay_steps": first, "t_mul": float(t_mul)},
-                                       1, n)
+    ours = ppocr_lr.build_lr_scheduler(
+        {
+            "name": "CosineRestarts",
+            "learning_rate": lr0,
+            "first_decay_steps": first,
+            "t_mul": float(t_mul),
+        },
+        1,
+        n,
+    )
     theirs = run(L.CosineAnnealingWarmRestarts(lr0, first, t_mul), n)
     assert_rel(ours.lr_array(np.arange(n + 1)), theirs, 1e-9, "CosineRestarts")
 
 
 def test_cosine_restarts_restarts_exactly_at_period_starts():
-    s = ppocr_lr.build_lr_scheduler({"name": "CosineRestarts", "learning_rate": 0.1,
-                                     "first_decay_steps": 7, "t_mul": 3.0}, 1, 5000)
-    starts = [7 * (3 ** k - 1) // 2 for k in range(6)]  # 0, 7, 28, 91, 280, 847
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "CosineRestarts", "learning_rate": 0.1, "first_decay_steps": 7, "t_mul": 3.0},
+        1,
+        5000,
+    )
+    starts = [7 * (3**k - 1) // 2 for k in range(6)]  # 0, 7, 28, 91, 280, 847
     assert [s.lr_at(t) for t in starts] == [0.1] * 6
     assert all(s.lr_at(t - 1) < 0.005 for t in starts[1:])  # the end of a period

@@ -29,17 +29,24 @@ def test_every_name_and_key_is_in_the_readme_table():
         for param in cls.params:
             for key in param.keys:
                 assert f"`{key}`" in row.group(0) or (
-                    name == "NoisyLinearCosine" and key in README), (name, key)
+                    name == "NoisyLinearCosine" and key in README
+                ), (name, key)
 
 
 def test_the_table_of_keys_paddleocr_ignores_is_the_code():
     table = README.split("| key PaddleOCR does not read", 1)[1].split("\n\n", 1)[0]
     rows = [line.split(" | ") for line in table.splitlines()[2:]]
-    listed = {(name, key) for keys, names in rows
-              for name in re.findall(r"`(\w+)`", names)
-              for key in re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", keys))}
-    in_code = {(name, key) for name in ppocr_lr.available_schedulers()
-               for key in scheduler_class(name).paddleocr_drops}
+    listed = {
+        (name, key)
+        for keys, names in rows
+        for name in re.findall(r"`(\w+)`", names)
+        for key in re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", keys))
+    }
+    in_code = {
+        (name, key)
+        for name in ppocr_lr.available_schedulers()
+        for key in scheduler_class(name).paddleocr_drops
+    }
     assert listed == in_code
 
 

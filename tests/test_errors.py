@@ -30,8 +30,11 @@ def test_unknown_name_lists_names_and_suggests():
 
 def test_unknown_key_warns_with_the_closest_key_or_raises_when_strict():
     block = {"name": "Cosine", "learning_rate": 0.1, "warmup_epochs": 5}
-    with pytest.warns(ConfigWarning, match=r"Optimizer.lr.warmup_epochs: unknown key "
-                                           r"\(did you mean 'warmup_epoch'\?\)"):
+    with pytest.warns(
+        ConfigWarning,
+        match=r"Optimizer.lr.warmup_epochs: unknown key "
+        r"\(did you mean 'warmup_epoch'\?\)",
+    ):
         s = build(block)
     assert s.warmup_steps == 0  # ignored, and said so
     message = error_of(block, ConfigValueError, strict=True)
@@ -45,55 +48,114 @@ def test_missing_required_key():
     assert "Optimizer.lr.learning_rate: missing" in message
 
 
-@pytest.mark.parametrize("block, path, says", [
-    ({"name": "Cosine", "learning_rate": [0.1]}, "Optimizer.lr.learning_rate", "[0.1]"),
-    ({"name": "Cosine", "learning_rate": True}, "Optimizer.lr.learning_rate", "True"),
-    ({"name": "Cosine", "learning_rate": None}, "Optimizer.lr.learning_rate", "None"),
-    ({"name": "Step", "learning_rate": 0.1, "step_size": {"a": 1}, "gamma": 0.5},
-     "Optimizer.lr.step_size", "expected a number of epochs"),
-    ({"name": "OneCycle", "max_lr": 0.1, "three_phase": "yes"}, "Optimizer.lr.three_phase",
-     "expected true or false"),
-    ({"name": "Piecewise", "decay_epochs": "10", "values": "x"}, "Optimizer.lr.values[0]",
-     "'x' is not a number"),
-])
+@pytest.mark.parametrize(
+    "block, path, says",
+    [
+        ({"name": "Cosine", "learning_rate": [0.1]}, "Optimizer.lr.learning_rate", "[0.1]"),
+        ({"name": "Cosine", "learning_rate": True}, "Optimizer.lr.learning_rate", "True"),
+        ({"name": "Cosine", "learning_rate": None}, "Optimizer.lr.learning_rate", "None"),
+        (
+            {"name": "Step", "learning_rate": 0.1, "step_size": {"a": 1}, "gamma": 0.5},
+            "Optimizer.lr.step_size",
+            "expected a number of epochs",
+        ),
+        (
+            {"name": "OneCycle", "max_lr": 0.1, "three_phase": "yes"},
+            "Optimizer.lr.three_phase",
+            "expected true or false",
+        ),
+        (
+            {"name": "Piecewise", "decay_epochs": "10", "values": "x"},
+            "Optimizer.lr.values[0]",
+            "'x' is not a number",
+        ),
+    ],
+)
 def test_wrong_types(block, path, says):
     message = error_of(block)
     assert path in message and says in message
 
 
-@pytest.mark.parametrize("block, path, says", [
-    ({"name": "Cosine", "learning_rate": -0.1}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
-    ({"name": "Cosine", "learning_rate": 1e11}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
-    ({"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": -1}, "Optimizer.lr.warmup_epoch",
-     ">= 0"),
-    ({"name": "Cosine", "learning_rate": 0.1, "eta_min": -1e-5}, "Optimizer.lr.eta_min",
-     "in [0, 1e+10]"),
-    ({"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 1.5}, "Optimizer.lr.gamma",
-     "in (0, 1]"),
-    ({"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 0}, "Optimizer.lr.gamma",
-     "in (0, 1]"),
-    ({"name": "Step", "learning_rate": 0.1, "step_size": 0, "gamma": 0.5},
-     "Optimizer.lr.step_size", "> 0"),
-    ({"name": "Step", "learning_rate": 0.1, "step_size": 0.01, "gamma": 0.5},
-     "Optimizer.lr.step_size", "0 steps at 10 steps per epoch"),
-    ({"name": "MultiStepDecay", "learning_rate": 0.1, "milestones": [5, 5], "gamma": 0.1},
-     "Optimizer.lr.milestones", "[1] = 5 is not greater than"),
-    ({"name": "Piecewise", "decay_epochs": [10, 5], "values": [1, 2, 3]},
-     "Optimizer.lr.decay_epochs", "strictly increasing"),
-    ({"name": "Piecewise", "decay_epochs": [5, 10], "values": [1]}, "Optimizer.lr.values",
-     "expected 3"),
-    ({"name": "Cosine", "learning_rate": float("nan")}, "Optimizer.lr.learning_rate", "finite"),
-    ({"name": "Cosine", "learning_rate": "inf"}, "Optimizer.lr.learning_rate", "finite"),
-    ({"name": "Linear", "learning_rate": 0.1, "power": 0}, "Optimizer.lr.power", "> 0"),
-    ({"name": "OneCycle", "max_lr": 0.1, "anneal_strategy": "cosine"},
-     "Optimizer.lr.anneal_strategy", "did you mean 'cos'"),
-    ({"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 1, "warmup_steps": 10},
-     "Optimizer.lr.warmup_steps and Optimizer.lr.warmup_epoch set the same thing", "Keep one"),
-    ({"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 10,
-      "decay_ends_at_last_step": True}, "Optimizer.lr.warmup_epoch", "no steps for the decay"),
-    ({"name": "Exponential", "learning_rate": 0.1, "decay_rate": 0.5, "decay_steps": 2.5},
-     "Optimizer.lr.decay_steps", "whole number"),
-])
+@pytest.mark.parametrize(
+    "block, path, says",
+    [
+        ({"name": "Cosine", "learning_rate": -0.1}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
+        ({"name": "Cosine", "learning_rate": 1e11}, "Optimizer.lr.learning_rate", "in [0, 1e+10]"),
+        (
+            {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": -1},
+            "Optimizer.lr.warmup_epoch",
+            ">= 0",
+        ),
+        (
+            {"name": "Cosine", "learning_rate": 0.1, "eta_min": -1e-5},
+            "Optimizer.lr.eta_min",
+            "in [0, 1e+10]",
+        ),
+        (
+            {"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 1.5},
+            "Optimizer.lr.gamma",
+            "in (0, 1]",
+        ),
+        (
+            {"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 0},
+            "Optimizer.lr.gamma",
+            "in (0, 1]",
+        ),
+        (
+            {"name": "Step", "learning_rate": 0.1, "step_size": 0, "gamma": 0.5},
+            "Optimizer.lr.step_size",
+            "> 0",
+        ),
+        (
+            {"name": "Step", "learning_rate": 0.1, "step_size": 0.01, "gamma": 0.5},
+            "Optimizer.lr.step_size",
+            "0 steps at 10 steps per epoch",
+        ),
+        (
+            {"name": "MultiStepDecay", "learning_rate": 0.1, "milestones": [5, 5], "gamma": 0.1},
+            "Optimizer.lr.milestones",
+            "[1] = 5 is not greater than",
+        ),
+        (
+            {"name": "Piecewise", "decay_epochs": [10, 5], "values": [1, 2, 3]},
+            "Optimizer.lr.decay_epochs",
+            "strictly increasing",
+        ),
+        (
+            {"name": "Piecewise", "decay_epochs": [5, 10], "values": [1]},
+            "Optimizer.lr.values",
+            "expected 3",
+        ),
+        ({"name": "Cosine", "learning_rate": float("nan")}, "Optimizer.lr.learning_rate", "finite"),
+        ({"name": "Cosine", "learning_rate": "inf"}, "Optimizer.lr.learning_rate", "finite"),
+        ({"name": "Linear", "learning_rate": 0.1, "power": 0}, "Optimizer.lr.power", "> 0"),
+        (
+            {"name": "OneCycle", "max_lr": 0.1, "anneal_strategy": "cosine"},
+            "Optimizer.lr.anneal_strategy",
+            "did you mean 'cos'",
+        ),
+        (
+            {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 1, "warmup_steps": 10},
+            "Optimizer.lr.warmup_steps and Optimizer.lr.warmup_epoch set the same thing",
+            "Keep one",
+        ),
+        (
+            {
+                "name": "Cosine",
+                "learning_rate": 0.1,
+                "warmup_epoch": 10,
+                "decay_ends_at_last_step": True,
+            },
+            "Optimizer.lr.warmup_epoch",
+            "no steps for the decay",
+        ),
+        (
+            {"name": "Exponential", "learning_rate": 0.1, "decay_rate": 0.5, "decay_steps": 2.5},
+            "Optimizer.lr.decay_steps",
+            "whole number",
+        ),
+    ],
+)
 def test_out_of_range_values(block, path, says):
     message = error_of(block, ConfigValueError)
     assert path in message and says in message, message
@@ -105,9 +167,15 @@ def test_bad_number_string_names_the_key_and_suggests():
     assert "Did you mean 5.0e-05?" in message
 
 
-@pytest.mark.parametrize("epochs, spe, says", [
-    (10, 0, "step_each_epoch"), (0, 10, "epochs (Global.epoch_num)"), (10, 2.5, "whole number"),
-    (None, 10, "epochs")])
+@pytest.mark.parametrize(
+    "epochs, spe, says",
+    [
+        (10, 0, "step_each_epoch"),
+        (0, 10, "epochs (Global.epoch_num)"),
+        (10, 2.5, "whole number"),
+        (None, 10, "epochs"),
+    ],
+)
 def test_bad_run_length(epochs, spe, says):
     message = error_of({"name": "Cosine", "learning_rate": 0.1}, epochs=epochs, spe=spe)
     assert says in message
@@ -148,34 +216,50 @@ def test_optimizer_errors():
     assert "Optimizer.momentum: missing" in opt_error({"name": "Momentum", "lr": lr})
     assert "Optimizer.beta1" in opt_error({"name": "Adam", "lr": lr, "beta1": 1.5})
     assert "Optimizer.regularizer.name" in opt_error(
-        {"name": "Adam", "lr": lr, "regularizer": {"name": "L3", "factor": 1e-5}})
+        {"name": "Adam", "lr": lr, "regularizer": {"name": "L3", "factor": 1e-5}}
+    )
     assert "did you mean 'L2'" in opt_error(
-        {"name": "Adam", "lr": lr, "regularizer": {"name": "l2", "factor": 1e-5}})
+        {"name": "Adam", "lr": lr, "regularizer": {"name": "l2", "factor": 1e-5}}
+    )
     assert "Optimizer.regularizer.factor" in opt_error(
-        {"name": "Adam", "lr": lr, "regularizer": {"name": "L2", "factor": "1e-x"}})
-    assert "Keep one" in opt_error({"name": "Adam", "lr": lr, "weight_decay": 1e-4,
-                                    "regularizer": {"name": "L2", "factor": 1e-5}})
+        {"name": "Adam", "lr": lr, "regularizer": {"name": "L2", "factor": "1e-x"}}
+    )
+    assert "Keep one" in opt_error(
+        {
+            "name": "Adam",
+            "lr": lr,
+            "weight_decay": 1e-4,
+            "regularizer": {"name": "L2", "factor": 1e-5},
+        }
+    )
     # both clipping keys: PaddleOCR clips by clip_norm and drops the other; so does
     # ppocr_lr, saying so (an error in strict mode)
     both = {"name": "Adam", "lr": lr, "clip_norm": 1, "clip_norm_global": 1}
-    with pytest.warns(ppocr_lr.ConfigWarning, match=r"Optimizer\.clip_norm_global: set "
-                      r"together with Optimizer\.clip_norm; ignored, as in PaddleOCR"):
+    with pytest.warns(
+        ppocr_lr.ConfigWarning,
+        match=r"Optimizer\.clip_norm_global: set "
+        r"together with Optimizer\.clip_norm; ignored, as in PaddleOCR",
+    ):
         optimizer, _ = ppocr_lr.build_optimizer(both, 10, 10, layer)
     assert type(optimizer._grad_clip) is paddle.nn.ClipGradByNorm
     assert "Keep one" in opt_error(dict(both, strict=True))
     assert "Optimizer.regularizer.name" in opt_error(
-        {"name": "AdamW", "lr": lr, "regularizer": {"name": "L1", "factor": 1e-5}})
+        {"name": "AdamW", "lr": lr, "regularizer": {"name": "L1", "factor": 1e-5}}
+    )
     # errors inside the lr block carry the full path
     assert "Optimizer.lr.learning_rate" in opt_error(
-        {"name": "Adam", "lr": {"name": "Cosine", "learning_rate": -1}})
+        {"name": "Adam", "lr": {"name": "Cosine", "learning_rate": -1}}
+    )
 
 
 def test_optimizer_unknown_keys_warn_like_lr_keys():
     layer = paddle.nn.Linear(2, 2)
-    config = {"name": "Adam", "lr": {"name": "Cosine", "learning_rate": 0.1},
-              "weight_deacy": 1e-4}
-    with pytest.warns(ConfigWarning, match=r"Optimizer.weight_deacy: unknown key "
-                                           r"\(did you mean 'weight_decay'\?\)"):
+    config = {"name": "Adam", "lr": {"name": "Cosine", "learning_rate": 0.1}, "weight_deacy": 1e-4}
+    with pytest.warns(
+        ConfigWarning,
+        match=r"Optimizer.weight_deacy: unknown key "
+        r"\(did you mean 'weight_decay'\?\)",
+    ):
         ppocr_lr.build_optimizer(config, 10, 10, layer)
     with pytest.raises(ConfigValueError, match="Optimizer.weight_deacy"):
         ppocr_lr.build_optimizer(config, 10, 10, layer, strict=True)
@@ -184,6 +268,7 @@ def test_optimizer_unknown_keys_warn_like_lr_keys():
 def test_no_error_is_a_bare_key_error_for_any_single_missing_or_garbled_key():
     """Fuzz every example block: drop or garble each key in turn."""
     from test_scheduler import CONFIGS, load
+
     for path in CONFIGS:
         block = load(path)
         for key in list(block):

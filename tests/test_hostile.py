@@ -18,8 +18,18 @@ from hypothesis import strategies as st
 import ppocr_lr
 from ppocr_lr import ConfigTypeError, ConfigValueError
 from ppocr_lr.messages import collecting
-from ppocr_lr.params import (MAX_STEPS, EpochBoundaries, Epochs, Flag, Integer, KeyList,
-                             Number, NumberList, StepBoundaries, Steps)
+from ppocr_lr.params import (
+    MAX_STEPS,
+    EpochBoundaries,
+    Epochs,
+    Flag,
+    Integer,
+    KeyList,
+    Number,
+    NumberList,
+    StepBoundaries,
+    Steps,
+)
 from ppocr_lr.registry import scheduler_class
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,13 +43,15 @@ CLEAR = (ConfigValueError, ConfigTypeError)
 
 # What YAML (and a careless caller) can put where a value belongs.
 BAD = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=8), st.sampled_from(["1e-x", "5.0-05", "", "nan",
-                                                                     "inf", "-1", "1e400"]),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=8),
+    st.sampled_from(["1e-x", "5.0-05", "", "nan", "inf", "-1", "1e400"]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+    st.integers(min_value=-(2**70), max_value=2**70),
     st.lists(st.one_of(st.floats(), st.integers(), st.text(max_size=3)), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.sampled_from([5e-324, 1e308, -1e308, 2 ** 53 + 1, 2 ** 64, -0.0]),
+    st.sampled_from([5e-324, 1e308, -1e308, 2**53 + 1, 2**64, -0.0]),
 )
 
 
@@ -47,8 +59,23 @@ def checked_run(schedule):
     """Every learning rate that matters: each step of a short run, the edges of a long one
     and far past the end; all finite floats >= 0, from step(), lr_at and lr_array."""
     total, w = schedule.total_steps, schedule.warmup_steps
-    edges = sorted(t for t in {0, 1, max(w - 1, 0), w, w + 1, total - 1, total, total + 1,
-                               2 * total, 10 ** 6, MAX_STEPS} if 0 <= t <= MAX_STEPS)
+    edges = sorted(
+        t
+        for t in {
+            0,
+            1,
+            max(w - 1, 0),
+            w,
+            w + 1,
+            total - 1,
+            total,
+            total + 1,
+            2 * total,
+            10**6,
+            MAX_STEPS,
+        }
+        if 0 <= t <= MAX_STEPS
+    )
     steps = np.array(edges + list(range(min(total + 3, 400))), dtype=np.int64)
     values = schedule.lr_array(steps)
     assert values.dtype == np.float64 and np.all(np.isfinite(values)) and np.all(values >= 0)
@@ -70,9 +97,12 @@ def build(block, epochs=12, spe=9):
 def test_any_bad_value_at_any_key_is_a_clear_error_or_a_valid_schedule(name, data, value):
     keys = sorted({k for p in scheduler_class(name).all_params() for k in p.keys})
     key = data.draw(st.sampled_from(keys))
-    block = {k: v for k, v in EXAMPLES[name].items()
-             if k not in {k2 for p in scheduler_class(name).all_params() if key in p.keys
-                          for k2 in p.keys}}
+    block = {
+        k: v
+        for k, v in EXAMPLES[name].items()
+        if k
+        not in {k2 for p in scheduler_class(name).all_params() if key in p.keys for k2 in p.keys}
+    }
     block[key] = value
     try:
         schedule = build(block)
@@ -89,7 +119,7 @@ def valid(kind, data):
     if isinstance(kind, (Integer, Steps)):
         low = getattr(kind, "minimum", None)
         low = (0 if kind.allow_zero else 1) if isinstance(kind, Steps) else (low or 0)
-        return data.draw(st.one_of(st.integers(low, low + 50), st.integers(low, 10 ** 6)))
+        return data.draw(st.one_of(st.integers(low, low + 50), st.integers(low, 10**6)))
     if isinstance(kind, Epochs):
         return data.draw(st.sampled_from([0.5, 1, 2, 3.5, 7]))
     if isinstance(kind, (EpochBoundaries, StepBoundaries)):
@@ -101,10 +131,19 @@ def valid(kind, data):
     if isinstance(kind, Number):
         low = kind.minimum if kind.minimum is not None else -1e10
         high = kind.maximum if kind.maximum is not None else 1e12
-        edges = [x for x in (low, high, 1.0, 0.5, 1e-300, 1e300) if low <= x <= high
-                 and not (kind.minimum_open and x == low) and not (kind.maximum_open and x == high)]
-        return data.draw(st.one_of(st.sampled_from(edges), st.floats(
-            low, high, exclude_min=kind.minimum_open, exclude_max=kind.maximum_open)))
+        edges = [
+            x
+            for x in (low, high, 1.0, 0.5, 1e-300, 1e300)
+            if low <= x <= high
+            and not (kind.minimum_open and x == low)
+            and not (kind.maximum_open and x == high)
+        ]
+        return data.draw(
+            st.one_of(
+                st.sampled_from(edges),
+                st.floats(low, high, exclude_min=kind.minimum_open, exclude_max=kind.maximum_open),
+            )
+        )
     return data.draw(st.sampled_from(getattr(kind, "options", ["cos"])))
 
 
@@ -163,8 +202,11 @@ def test_hostile_steps_are_clear_errors(name, step):
             result = getattr(schedule, call)(step)
         except (TypeError, ValueError) as err:
             # ReduceOnPlateau.step(x) reports a metric, as Paddle's does
-            assert "step" in str(err) or "epoch" in str(err) or (
-                name == "ReduceOnPlateau" and "metric" in str(err)), str(err)
+            assert (
+                "step" in str(err)
+                or "epoch" in str(err)
+                or (name == "ReduceOnPlateau" and "metric" in str(err))
+            ), str(err)
             assert (schedule.last_epoch, schedule.last_lr) == before
         else:  # a valid step, or (lr_array) an array of them, of any shape
             values = np.asarray(schedule.last_lr if call == "step" else result, dtype=float)
@@ -172,10 +214,24 @@ def test_hostile_steps_are_clear_errors(name, step):
             before = (schedule.last_epoch, schedule.last_lr)
 
 
-@given(st.sampled_from(NAMES), st.one_of(BAD, st.dictionaries(
-    st.sampled_from(["last_epoch", "last_lr", "LinearWarmup_LR", "ppocr_lr", "x"]),
-    st.one_of(BAD, st.dictionaries(st.sampled_from(["last_epoch", "name", "total_steps",
-                                                    "warmup_steps", "format"]), BAD)))))
+@given(
+    st.sampled_from(NAMES),
+    st.one_of(
+        BAD,
+        st.dictionaries(
+            st.sampled_from(["last_epoch", "last_lr", "LinearWarmup_LR", "ppocr_lr", "x"]),
+            st.one_of(
+                BAD,
+                st.dictionaries(
+                    st.sampled_from(
+                        ["last_epoch", "name", "total_steps", "warmup_steps", "format"]
+                    ),
+                    BAD,
+                ),
+            ),
+        ),
+    ),
+)
 def test_hostile_checkpoint_states_load_whole_or_not_at_all(name, state):
     schedule = build(EXAMPLES[name])
     schedule.step()
@@ -209,19 +265,38 @@ class Tiny(paddle.nn.Layer):
         return self.fc(x)
 
 
-OPTIMIZER_BASE = {"Momentum": {"momentum": 0.9}, "Adam": {}, "AdamW": {}, "RMSProp": {},
-                  "Adadelta": {}, "SGD": {}, "Adagrad": {}, "Lamb": {}}
+OPTIMIZER_BASE = {
+    "Momentum": {"momentum": 0.9},
+    "Adam": {},
+    "AdamW": {},
+    "RMSProp": {},
+    "Adadelta": {},
+    "SGD": {},
+    "Adagrad": {},
+    "Lamb": {},
+}
 
 
 @settings(max_examples=300)
 @given(st.sampled_from(sorted(OPTIMIZER_BASE)), st.data(), BAD)
 def test_any_bad_value_at_any_optimizer_key(name, data, value):
     from ppocr_lr.optimizer import OPTIMIZERS, SHARED_PARAMS
-    keys = ["name", "lr", "regularizer", "strict", "weight_deacy",
-            *(k for p in SHARED_PARAMS + OPTIMIZERS[name].params for k in p.keys)]
+
+    keys = [
+        "name",
+        "lr",
+        "regularizer",
+        "strict",
+        "weight_deacy",
+        *(k for p in SHARED_PARAMS + OPTIMIZERS[name].params for k in p.keys),
+    ]
     key = data.draw(st.sampled_from(keys))
-    config = {"name": name, "lr": {"name": "Cosine", "learning_rate": 0.01},
-              **OPTIMIZER_BASE[name], key: value}
+    config = {
+        "name": name,
+        "lr": {"name": "Cosine", "learning_rate": 0.01},
+        **OPTIMIZER_BASE[name],
+        key: value,
+    }
     if key == "regularizer" and data.draw(st.booleans()):
         config["regularizer"] = {"name": value, "factor": 1e-4}
     try:
@@ -237,8 +312,9 @@ def test_any_bad_value_at_any_optimizer_key(name, data, value):
 @pytest.mark.parametrize("state", [{}, {"LR_Scheduler": None}])
 def test_an_optimizer_state_without_scheduler_state_loads_with_a_notice(state):
     model = Tiny()
-    optimizer, lr = ppocr_lr.build_optimizer({"name": "SGD", "lr": {"learning_rate": 0.1}},
-                                             3, 4, model)
+    optimizer, lr = ppocr_lr.build_optimizer(
+        {"name": "SGD", "lr": {"learning_rate": 0.1}}, 3, 4, model
+    )
     lr.step(5)
     with collecting() as said:
         optimizer.set_state_dict(state)
@@ -248,6 +324,7 @@ def test_an_optimizer_state_without_scheduler_state_loads_with_a_notice(state):
 
 def test_a_user_class_cannot_take_a_built_in_name():
     with pytest.raises(ValueError, match="the name 'Cosine' is taken by ppocr_lr.paddleocr.Cosine"):
+
         @ppocr_lr.register_scheduler("Cosine")
         class Cosine(ppocr_lr.LRSchedule):
             params = ()
@@ -261,14 +338,27 @@ def test_every_public_name_resolves():
         assert getattr(ppocr_lr, name) is namespace[name]
 
 
-@pytest.mark.parametrize("name, block", [
-    ("Step", {"name": "Step", "learning_rate": 0.1, "step_size": 1, "gamma": 0.5}),
-    ("CosineRestarts", {"name": "CosineRestarts", "learning_rate": 0.1,
-                        "first_decay_steps": 1, "t_mul": 1.0}),
-    ("Exponential", {"name": "Exponential", "learning_rate": 0.1, "decay_rate": 0.5,
-                     "decay_steps": 1, "staircase": True}),
-])
+@pytest.mark.parametrize(
+    "name, block",
+    [
+        ("Step", {"name": "Step", "learning_rate": 0.1, "step_size": 1, "gamma": 0.5}),
+        (
+            "CosineRestarts",
+            {"name": "CosineRestarts", "learning_rate": 0.1, "first_decay_steps": 1, "t_mul": 1.0},
+        ),
+        (
+            "Exponential",
+            {
+                "name": "Exponential",
+                "learning_rate": 0.1,
+                "decay_rate": 0.5,
+                "decay_steps": 1,
+                "staircase": True,
+            },
+        ),
+    ],
+)
 def test_lr_array_cost_follows_the_number_of_steps_not_their_range(name, block):
     schedule = build(block, 10, 1)
-    values = schedule.lr_array([0, 10 ** 10, MAX_STEPS])  # instant, no 10**10 table
+    values = schedule.lr_array([0, 10**10, MAX_STEPS])  # instant, no 10**10 table
     assert values[0] == 0.1 and np.all(values[1:] >= 0) and np.all(np.isfinite(values))

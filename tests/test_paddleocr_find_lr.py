@@ -19,13 +19,26 @@ ARGS = ["--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "100"]
 def find_lr(out, *overrides, options=ARGS, launch=None):
     command = ["ppocr-lr", "find-lr", *options]
     if launch:
-        command = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node",
-                   "2", "--log_dir", str(launch), *command]
+        command = [
+            sys.executable,
+            "-m",
+            "paddle.distributed.launch",
+            "--nproc_per_node",
+            "2",
+            "--log_dir",
+            str(launch),
+            *command,
+        ]
     environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
     environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
-    return subprocess.run([*command, "-c", "configs/tiny.yml", "-o",
-                           f"Global.save_model_dir={out}", *overrides], cwd=STANDIN,
-                          env=environment, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [*command, "-c", "configs/tiny.yml", "-o", f"Global.save_model_dir={out}", *overrides],
+        cwd=STANDIN,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 # The same range test built by hand from the stand-in's parts, in a fresh interpreter (the
@@ -60,8 +73,11 @@ print(json.dumps({"loss": result.losses, "suggestion": result.suggestion}))
 def first(tmp_path_factory):
     """A find-lr run into a folder that already holds a run's log, config and checkpoint."""
     out = tmp_path_factory.mktemp("findlr")
-    before = {"train.log": b"a training run's log\n", "config.yml": b"Global: {}\n",
-              "latest.pdparams": b"weights"}
+    before = {
+        "train.log": b"a training run's log\n",
+        "config.yml": b"Global: {}\n",
+        "latest.pdparams": b"weights",
+    }
     for name, data in before.items():
         (out / name).write_bytes(data)
     return find_lr(out), out, before
@@ -75,8 +91,9 @@ def test_it_runs_paddleocrs_step_and_prints_the_lines_to_paste(first):
     for key in ("lr", "loss", "suggestion", "stop"):
         assert key in curve
     # the curve is the one the stand-in's model, data and optimizer give by hand
-    reference = subprocess.run([sys.executable, "-c", REFERENCE], cwd=STANDIN,
-                               capture_output=True, text=True, timeout=300)
+    reference = subprocess.run(
+        [sys.executable, "-c", REFERENCE], cwd=STANDIN, capture_output=True, text=True, timeout=300
+    )
     expected = json.loads(reference.stdout.strip().splitlines()[-1])
     assert curve["loss"] == expected["loss"] and curve["suggestion"] == expected["suggestion"]
     lines = result.stdout.strip().splitlines()
@@ -87,7 +104,9 @@ def test_it_runs_paddleocrs_step_and_prints_the_lines_to_paste(first):
         f"or on the command line:   -o Optimizer.lr.learning_rate={rate}",
         "(found with a global batch of 16; with Optimizer.lr.batch_scaling, write "
         "reference_batch_size: 16)",
-        f"figure: {out}/lr_range_test.png", f"curve:  {out}/lr_range_test.json"]
+        f"figure: {out}/lr_range_test.png",
+        f"curve:  {out}/lr_range_test.json",
+    ]
 
 
 def test_the_checkout_is_left_as_it_was(first):
@@ -95,8 +114,7 @@ def test_the_checkout_is_left_as_it_was(first):
     assert result.returncode == 0
     for name, data in before.items():  # PaddleOCR's start-up rewrote two of them: put back
         assert (out / name).read_bytes() == data, name
-    assert sorted(os.listdir(out)) == sorted([*before, "lr_range_test.png",
-                                              "lr_range_test.json"])
+    assert sorted(os.listdir(out)) == sorted([*before, "lr_range_test.png", "lr_range_test.json"])
 
 
 def test_the_paste_names_the_key_that_sets_the_peak(tmp_path):
@@ -111,15 +129,19 @@ def test_amp_is_one_clear_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "ppocr-lr: error: Global.use_amp: true; the range test runs in full precision. "
-        "Run it with -o Global.use_amp=false."]
+        "Run it with -o Global.use_amp=false."
+    ]
 
 
-@pytest.mark.parametrize("options, says", [
-    (["--num-iters", "0"], "ppocr-lr: error: --num-iters: got 0; expected 1 to 1,000,000"),
-    (["--num-iters", "many"], "ppocr-lr: error: --num-iters: got 'many'; expected a number"),
-    (["--rule=best"], "ppocr-lr: error: --rule: got 'best'; expected one of floor, "),
-    (["--end-lr"], "ppocr-lr: error: --end-lr: got '-c'; expected a number"),
-])
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (["--num-iters", "0"], "ppocr-lr: error: --num-iters: got 0; expected 1 to 1,000,000"),
+        (["--num-iters", "many"], "ppocr-lr: error: --num-iters: got 'many'; expected a number"),
+        (["--rule=best"], "ppocr-lr: error: --rule: got 'best'; expected one of floor, "),
+        (["--end-lr"], "ppocr-lr: error: --end-lr: got '-c'; expected a number"),
+    ],
+)
 def test_bad_options_are_one_error_line(tmp_path, options, says):
     result = find_lr(tmp_path, options=options)
     assert result.returncode == 2
@@ -140,16 +162,25 @@ def test_two_processes_read_one_curve(tmp_path):
         assert json.load(f)["suggestion"] is not None
 
 
-@pytest.mark.parametrize("architecture, called_with", [
-    ({"model_type": "rec", "algorithm": "CRNN"}, "images"),
-    ({"model_type": "rec", "algorithm": "SVTR"}, "images, data"),
-    ({"model_type": "table", "algorithm": "TableAttn"}, "images, data"),
-    ({"model_type": "kie", "algorithm": "LayoutXLM"}, "batch"),
-    ({"model_type": "rec", "algorithm": "CAN"}, "batch[:3]"),
-    ({"model_type": "rec", "algorithm": "LaTeXOCR"}, "batch"),
-    ({"model_type": "rec", "algorithm": "Distillation",
-      "Models": {"Teacher": {"algorithm": "SVTR"}}}, "images, data"),
-])
+@pytest.mark.parametrize(
+    "architecture, called_with",
+    [
+        ({"model_type": "rec", "algorithm": "CRNN"}, "images"),
+        ({"model_type": "rec", "algorithm": "SVTR"}, "images, data"),
+        ({"model_type": "table", "algorithm": "TableAttn"}, "images, data"),
+        ({"model_type": "kie", "algorithm": "LayoutXLM"}, "batch"),
+        ({"model_type": "rec", "algorithm": "CAN"}, "batch[:3]"),
+        ({"model_type": "rec", "algorithm": "LaTeXOCR"}, "batch"),
+        (
+            {
+                "model_type": "rec",
+                "algorithm": "Distillation",
+                "Models": {"Teacher": {"algorithm": "SVTR"}},
+            },
+            "images, data",
+        ),
+    ],
+)
 def test_the_forward_is_paddleocrs_for_each_model_type(architecture, called_with):
     from ppocr_lr.paddleocr_find_lr import forward_for
 

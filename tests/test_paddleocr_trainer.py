@@ -32,15 +32,27 @@ def train(out, *overrides, swap=True, env=None, launch=None):
     checkout, as a user runs it from the checkout's root."""
     command = ["ppocr-lr", "train"] if swap else [sys.executable, "tools/train.py"]
     if launch:
-        command = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node",
-                   "2", "--log_dir", str(launch), *command]
+        command = [
+            sys.executable,
+            "-m",
+            "paddle.distributed.launch",
+            "--nproc_per_node",
+            "2",
+            "--log_dir",
+            str(launch),
+            *command,
+        ]
     environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
     environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
     environment.update(env or {})
-    return subprocess.run([*command, "-c", "configs/tiny.yml", "-o",
-                           f"Global.save_model_dir={out}", *overrides],
-                          cwd=STANDIN, env=environment, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [*command, "-c", "configs/tiny.yml", "-o", f"Global.save_model_dir={out}", *overrides],
+        cwd=STANDIN,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def trace(out):
@@ -82,23 +94,34 @@ def test_zero_edit_run_trains_with_paddleocrs_numbers_and_says_so_once(first_run
 
 def test_the_stand_in_switches_warnings_off_as_paddleocr_does(tmp_path):
     """The premise: a notice sent only through warnings.warn would be lost here."""
-    probe = ("import runpy, sys, warnings; sys.path.insert(0, '.'); import ppocr.data; "
-             "print([f[0] for f in warnings.filters][:1])")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=STANDIN, capture_output=True,
-                            text=True, timeout=120)
+    probe = (
+        "import runpy, sys, warnings; sys.path.insert(0, '.'); import ppocr.data; "
+        "print([f[0] for f in warnings.filters][:1])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=STANDIN, capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.strip() == "['ignore']", result.stderr[-2000:]
 
 
 NOTICES = {
-    "typo": (["Optimizer.lr.warmup_epochs=2"],
-             "Optimizer.lr.warmup_epochs: unknown key (did you mean 'warmup_epoch'?)"),
-    "dropped end_lr": (["Optimizer.lr.name=DecayLearningRate", "Optimizer.lr.end_lr=1.0e-7",
-                        "Optimizer.lr.warmup_epoch=0"],
-                       "Optimizer.lr.end_lr: 1e-07 is written, but PaddleOCR's "
-                       "DecayLearningRate does not read end_lr"),
-    "warm-up longer than the run": (["Optimizer.lr.warmup_epoch=5"],
-                                    "Optimizer.lr.warmup_epoch: the warm-up (50 steps) is "
-                                    "longer than the run (30 steps)"),
+    "typo": (
+        ["Optimizer.lr.warmup_epochs=2"],
+        "Optimizer.lr.warmup_epochs: unknown key (did you mean 'warmup_epoch'?)",
+    ),
+    "dropped end_lr": (
+        [
+            "Optimizer.lr.name=DecayLearningRate",
+            "Optimizer.lr.end_lr=1.0e-7",
+            "Optimizer.lr.warmup_epoch=0",
+        ],
+        "Optimizer.lr.end_lr: 1e-07 is written, but PaddleOCR's "
+        "DecayLearningRate does not read end_lr",
+    ),
+    "warm-up longer than the run": (
+        ["Optimizer.lr.warmup_epoch=5"],
+        "Optimizer.lr.warmup_epoch: the warm-up (50 steps) is longer than the run (30 steps)",
+    ),
 }
 
 
@@ -114,17 +137,26 @@ def test_each_notice_is_on_the_console_and_in_train_log(case, tmp_path):
 
 def test_a_resume_from_a_schedule_of_another_shape_is_visible(first_run, tmp_path):
     _, out = first_run
-    result = ok(train(tmp_path, f"Global.checkpoints={out}/latest",
-                      f"Global.epoch_num={EPOCHS + 1}",
-                      "Optimizer.lr.warmup_epoch=0"))
-    says = (f"ppocr.ppocr_lr WARNING: Optimizer.lr: resumed at step {EPOCHS * SPE} from a "
-            "checkpoint whose schedule had another shape: run length (steps) 30 -> 40; "
-            "warm-up (steps) 10 -> 0")
+    result = ok(
+        train(
+            tmp_path,
+            f"Global.checkpoints={out}/latest",
+            f"Global.epoch_num={EPOCHS + 1}",
+            "Optimizer.lr.warmup_epoch=0",
+        )
+    )
+    says = (
+        f"ppocr.ppocr_lr WARNING: Optimizer.lr: resumed at step {EPOCHS * SPE} from a "
+        "checkpoint whose schedule had another shape: run length (steps) 30 -> 40; "
+        "warm-up (steps) 10 -> 0"
+    )
     assert says in result.stdout and says in log(tmp_path)
     # it continued from the checkpoint's step with this schedule's rates
-    expected = run(paddleocr_scheduler({"name": "Cosine", "learning_rate": 0.01},
-                                       EPOCHS + 1, SPE), (EPOCHS + 1) * SPE)
-    assert_rel([r["lr"] for r in trace(tmp_path)], expected[EPOCHS * SPE + 1:], 1e-9, "resumed")
+    expected = run(
+        paddleocr_scheduler({"name": "Cosine", "learning_rate": 0.01}, EPOCHS + 1, SPE),
+        (EPOCHS + 1) * SPE,
+    )
+    assert_rel([r["lr"] for r in trace(tmp_path)], expected[EPOCHS * SPE + 1 :], 1e-9, "resumed")
 
 
 @pytest.mark.parametrize("case", [*NOTICES, "resume"])
@@ -151,20 +183,28 @@ def test_strict_mode_from_the_environment(tmp_path):
         "'warmup_epoch'?). Valid keys: batch_scaling, by_epoch, decay_ends_at_last_step, "
         "eta_min, honour, last_epoch, learning_rate, reference_batch_size, strict, "
         "warmup_epoch, warmup_prefix, warmup_start_lr, warmup_steps. This is an error "
-        "because strict mode is on (PPOCR_LR_STRICT=1)."]
+        "because strict mode is on (PPOCR_LR_STRICT=1)."
+    ]
     bad = train(tmp_path, env={"PPOCR_LR_STRICT": "maybe"})
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
         "ppocr-lr: error: PPOCR_LR_STRICT: the environment variable is 'maybe'; expected 1, "
-        "true or yes (strict) or 0, false, no or empty (not strict)"]
+        "true or yes (strict) or 0, false, no or empty (not strict)"
+    ]
 
 
 def test_outside_a_paddleocr_checkout_is_one_error_line(tmp_path):
-    result = subprocess.run([os.path.join(BIN, "ppocr-lr"), "train", "-c", "x.yml"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [os.path.join(BIN, "ppocr-lr"), "train", "-c", "x.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"ppocr-lr: error: {tmp_path}/tools/train.py does not exist: run ppocr-lr train from "
-        "the root of a PaddleOCR checkout, or name the script with --script"]
+        "the root of a PaddleOCR checkout, or name the script with --script"
+    ]
 
 
 @pytest.mark.distributed
@@ -174,8 +214,9 @@ def test_two_processes_under_paddles_launcher(tmp_path):
     rank0, rank1 = (logs / "workerlog.0").read_text(), (logs / "workerlog.1").read_text()
     assert result.returncode == 0, result.stdout[-2000:] + rank0[-3000:] + rank1[-3000:]
     # each process runs half of every epoch; rank 0's rates are PaddleOCR's for that length
-    expected = run(paddleocr_scheduler(TINY["Optimizer"]["lr"], EPOCHS, SPE // 2),
-                   EPOCHS * SPE // 2)
+    expected = run(
+        paddleocr_scheduler(TINY["Optimizer"]["lr"], EPOCHS, SPE // 2), EPOCHS * SPE // 2
+    )
     assert_rel([r["lr"] for r in trace(out)], expected[1:], 1e-12, "2 processes")
     notice = "ppocr.ppocr_lr WARNING: Optimizer.lr.warmup_epochs: unknown key"
     assert rank0.count(notice) == 1 and rank0.count(SWAP_LINE) == 1
@@ -217,8 +258,11 @@ def test_a_plateau_phase_of_a_sequential_hears_the_evaluations_while_it_runs(tmp
     after each step): the report heard at step 6 goes to the Const phase and is dropped;
     from step 11 the plateau hears them on its own clock (the first sets its best), so it
     halves at 16, 21 and 26, its own steps 7, 12 and 17."""
-    block = ("{name: Sequential, boundaries: [10], phases: [{name: Const, learning_rate: 0.02}, "
-             + PLATEAU + "]}")
+    block = (
+        "{name: Sequential, boundaries: [10], phases: [{name: Const, learning_rate: 0.02}, "
+        + PLATEAU
+        + "]}"
+    )
     ok(train(tmp_path, f"Optimizer.lr={block}"))
     expected = [0.02] * 9 + plateau_rates(EPOCHS * SPE - 9, 0.01, {7, 12, 17})
     assert_rel([r["lr"] for r in trace(tmp_path)], expected, 1e-12, "phase")
@@ -250,26 +294,37 @@ def test_without_ppocr_lr_train_a_plateau_says_nobody_reports(tmp_path, monkeypa
     with messages.collecting() as notices:
         paddleocr_swap.swapped_build_optimizer(
             {"name": "Adam", "lr": {"name": "ReduceOnPlateau", "learning_rate": 0.01}},
-            2, 5, paddle.nn.Linear(2, 1))
+            2,
+            5,
+            paddle.nn.Linear(2, 1),
+        )
     assert any("reports none" in str(n) and "ppocr-lr train" in str(n) for n in notices)
 
 
 def test_the_batch_scaling_start_up_line_reaches_paddleocrs_log(tmp_path):
-    result = ok(train(tmp_path, "Optimizer.lr.batch_scaling=linear",
-                      "Optimizer.lr.reference_batch_size=8"))
-    says = ("rates x2 (batch_scaling linear: global batch 16, reference 8): learning_rate "
-            "0.01 -> 0.02")
+    result = ok(
+        train(tmp_path, "Optimizer.lr.batch_scaling=linear", "Optimizer.lr.reference_batch_size=8")
+    )
+    says = (
+        "rates x2 (batch_scaling linear: global batch 16, reference 8): learning_rate 0.01 -> 0.02"
+    )
     assert result.stdout.count(says) == 1 and log(tmp_path).count(says) == 1
 
 
-@pytest.mark.parametrize("per_card_override, factor", [([], 2.0),
-                                                      (["Train.loader.batch_size_per_card=32"],
-                                                       4.0)])
+@pytest.mark.parametrize(
+    "per_card_override, factor", [([], 2.0), (["Train.loader.batch_size_per_card=32"], 4.0)]
+)
 def test_batch_scaling_in_paddleocrs_trainer(tmp_path, per_card_override, factor):
     """PaddleOCR's build_optimizer is not told the batch: ppocr-lr train reads it from
     the config and the -o overrides the trainer runs with."""
-    result = ok(train(tmp_path, "Optimizer.lr.batch_scaling=linear",
-                      "Optimizer.lr.reference_batch_size=8", *per_card_override))
+    result = ok(
+        train(
+            tmp_path,
+            "Optimizer.lr.batch_scaling=linear",
+            "Optimizer.lr.reference_batch_size=8",
+            *per_card_override,
+        )
+    )
     steps = len(trace(tmp_path))
     lr = dict(TINY["Optimizer"]["lr"], learning_rate=0.01 * factor)
     spe = steps // EPOCHS
@@ -278,17 +333,20 @@ def test_batch_scaling_in_paddleocrs_trainer(tmp_path, per_card_override, factor
     assert "WARNING: Optimizer.lr.batch_scaling" not in result.stdout
 
 
-@pytest.mark.parametrize("args, batch", [
-    (["-c", "configs/tiny.yml"], 16),
-    (["-c", "configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=24", "Global.x=1"], 24),
-    (["--config", "configs/tiny.yml", "--opt", "Train.loader.batch_size_per_card=0"], None),
-    (["-c", "configs/tiny.yml", "-o", "Train.loader=null"], None),
-    (["-c", "no/such.yml"], None),
-    ([], None),
-    (["--config=configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=12"], 12),
-    (["--config", "configs/tiny.yml", "--opt=Train.loader.batch_size_per_card=20"], 20),
-    (["-cconfigs/tiny.yml"], 16),
-])
+@pytest.mark.parametrize(
+    "args, batch",
+    [
+        (["-c", "configs/tiny.yml"], 16),
+        (["-c", "configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=24", "Global.x=1"], 24),
+        (["--config", "configs/tiny.yml", "--opt", "Train.loader.batch_size_per_card=0"], None),
+        (["-c", "configs/tiny.yml", "-o", "Train.loader=null"], None),
+        (["-c", "no/such.yml"], None),
+        ([], None),
+        (["--config=configs/tiny.yml", "-o", "Train.loader.batch_size_per_card=12"], 12),
+        (["--config", "configs/tiny.yml", "--opt=Train.loader.batch_size_per_card=20"], 20),
+        (["-cconfigs/tiny.yml"], 16),
+    ],
+)
 def test_the_global_batch_is_read_from_the_trainers_arguments(monkeypatch, args, batch):
     from ppocr_lr import paddleocr_swap
 

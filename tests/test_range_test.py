@@ -29,7 +29,7 @@ def least_squares(seed=0, n=256, d=8, batch=32):
         rows = draw.choice(n, batch, replace=False)
         residual = x[rows] @ w - y[rows]
         w = w - lr * x[rows].T @ residual / batch
-        return 0.5 * float(np.mean(residual ** 2))
+        return 0.5 * float(np.mean(residual**2))
 
     return train_step, lambda_max
 
@@ -40,7 +40,7 @@ def test_the_ramp_is_exponential_from_start_to_end():
     assert lrs[0] == 1e-6 and lrs[-1] == pytest.approx(1.0, rel=1e-12)
     assert lrs[10] == pytest.approx(1e-5, rel=1e-12)  # a decade every 10 iterations
     ratios = np.array(lrs[1:]) / np.array(lrs[:-1])
-    assert np.allclose(ratios, 10 ** 0.1, rtol=1e-12)
+    assert np.allclose(ratios, 10**0.1, rtol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -56,19 +56,23 @@ def test_the_readings_fall_inside_the_stable_band_of_least_squares(seed):
     assert stable / 1.5 < result.edge_lr <= result.diverged_at
     assert stable / 100 < result.descent_end_lr < stable / 3
     # the floor rule (the default): 0.4 of the way from one to the other, in log scale
-    expected = result.descent_end_lr ** 0.6 * result.edge_lr ** 0.4
+    expected = result.descent_end_lr**0.6 * result.edge_lr**0.4
     assert result.suggestion == pytest.approx(expected, rel=1e-12)
     assert stable / 10 < result.suggestion < stable / 2 and result.message == ""
     # the other readings stay available, each in the band
     assert stable / 3 < result.minimum_lr < 1.5 * stable
     assert stable / 1000 < result.steepest_lr < result.minimum_lr
     assert result.reading("midpoint") == pytest.approx(
-        math.sqrt(result.steepest_lr * result.minimum_lr), rel=1e-12)
-    for rule, expected in (("steepest", result.steepest_lr),
-                           ("minimum/10", result.minimum_lr / 10),
-                           ("midpoint", result.reading("midpoint"))):
-        again = range_test(least_squares(seed)[0], start_lr=1e-5, end_lr=10.0, num_iters=150,
-                           rule=rule)
+        math.sqrt(result.steepest_lr * result.minimum_lr), rel=1e-12
+    )
+    for rule, expected in (
+        ("steepest", result.steepest_lr),
+        ("minimum/10", result.minimum_lr / 10),
+        ("midpoint", result.reading("midpoint")),
+    ):
+        again = range_test(
+            least_squares(seed)[0], start_lr=1e-5, end_lr=10.0, num_iters=150, rule=rule
+        )
         assert again.suggestion == expected
         assert stable / 1000 < again.suggestion < stable
 
@@ -151,15 +155,16 @@ def test_a_step_function_loss_is_read_at_its_drop():
         return 10.0 if lr < 1e-3 else (1.0 if lr < 1e-1 else 1.0 + 100 * (lr - 1e-1))
 
     result = range_test(train_step, start_lr=1e-6, end_lr=10.0, num_iters=141)
-    assert 10 ** -3.5 < result.steepest_lr < 10 ** -2.5
+    assert 10**-3.5 < result.steepest_lr < 10**-2.5
     assert 1e-3 < result.minimum_lr <= 1.2e-1
 
 
 def test_the_weights_come_back_and_the_run_is_deterministic():
     def run():
         paddle.seed(3)
-        model = paddle.nn.Sequential(paddle.nn.Linear(4, 8), paddle.nn.Tanh(),
-                                     paddle.nn.Linear(8, 1))
+        model = paddle.nn.Sequential(
+            paddle.nn.Linear(4, 8), paddle.nn.Tanh(), paddle.nn.Linear(8, 1)
+        )
         optimizer = paddle.optimizer.SGD(learning_rate=1e-4, parameters=model.parameters())
         before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
         rng = np.random.default_rng(0)
@@ -174,8 +179,7 @@ def test_the_weights_come_back_and_the_run_is_deterministic():
             optimizer.clear_grad()
             return loss  # a one-element tensor is a loss too
 
-        result = range_test(train_step, restore=[model], start_lr=1e-4, end_lr=100.0,
-                            num_iters=80)
+        result = range_test(train_step, restore=[model], start_lr=1e-4, end_lr=100.0, num_iters=80)
         after = {k: v.numpy() for k, v in model.state_dict().items()}
         assert all(np.array_equal(before[k], after[k]) for k in before)
         return result
@@ -194,13 +198,13 @@ def test_a_loss_that_is_nan_from_the_first_step(tmp_path):
 
 
 def test_a_ramp_that_never_diverges_says_so(tmp_path):
-    result = range_test(lambda lr: 1.0 / (1.0 + lr), start_lr=1e-3, end_lr=1e3,
-                        num_iters=120)
+    result = range_test(lambda lr: 1.0 / (1.0 + lr), start_lr=1e-3, end_lr=1e3, num_iters=120)
     assert result.stop == "reached end_lr 1000" and len(result.lrs) == 120
     assert result.edge_lr is None and result.diverged_at is None
     # the edge is beyond the ramp: the end of the ramp stands in for it, and it is said
     assert result.suggestion == pytest.approx(
-        result.descent_end_lr ** 0.6 * result.lrs[-1] ** 0.4, rel=1e-12)
+        result.descent_end_lr**0.6 * result.lrs[-1] ** 0.4, rel=1e-12
+    )
     assert "never left its floor up to end_lr 1000" in result.message
     assert "lower bound" in result.message
     result.plot(str(tmp_path / "flat.png"))
@@ -216,14 +220,16 @@ def test_too_few_iterations_give_no_suggestion(tmp_path):
 
 
 def test_a_loss_that_never_falls_gives_no_suggestion():
-    result = range_test(lambda lr: 1.0 + lr, start_lr=1e-3, end_lr=1.0, num_iters=60,
-                        diverge_factor=1e9)
+    result = range_test(
+        lambda lr: 1.0 + lr, start_lr=1e-3, end_lr=1.0, num_iters=60, diverge_factor=1e9
+    )
     assert result.suggestion is None
 
 
 def test_the_ramp_stops_at_a_nan_after_a_good_start():
-    result = range_test(lambda lr: 3.0 - lr if lr < 0.5 else float("inf"),
-                        start_lr=1e-3, end_lr=10.0, num_iters=100)
+    result = range_test(
+        lambda lr: 3.0 - lr if lr < 0.5 else float("inf"), start_lr=1e-3, end_lr=10.0, num_iters=100
+    )
     assert math.isinf(result.losses[-1]) and "inf" in result.stop
     assert len(result.smoothed) == len(result.losses) - 1
 
@@ -236,20 +242,28 @@ def test_a_step_that_returns_no_number_names_train_step():
 
 
 SETTING_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**30, 10**30), st.text(max_size=5),
-    st.floats(allow_nan=True, allow_infinity=True), st.lists(st.integers(), max_size=2))
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.text(max_size=5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.integers(), max_size=2),
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(key=st.sampled_from(["start_lr", "end_lr", "num_iters", "beta", "diverge_factor",
-                            "rule", "warmup"]), value=SETTING_VALUES)
+@given(
+    key=st.sampled_from(
+        ["start_lr", "end_lr", "num_iters", "beta", "diverge_factor", "rule", "warmup"]
+    ),
+    value=SETTING_VALUES,
+)
 def test_bad_settings_are_errors_that_name_the_setting(key, value):
     names = {"start_lr": "--start-lr", "num_iters": "--num-iters"}
     try:
         s = RangeTestSettings.checked(names=names, **{key: value})
     except (ConfigValueError, ConfigTypeError) as err:
-        assert names.get(key, key) in str(err) or (
-            key == "end_lr" and "start_lr" in str(err))
+        assert names.get(key, key) in str(err) or (key == "end_lr" and "start_lr" in str(err))
         return
     # accepted: a usable ramp
     assert 0 < s.start_lr < s.end_lr and s.num_iters >= 1 and 0 <= s.beta < 1

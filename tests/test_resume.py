@@ -49,8 +49,12 @@ def continue_in_new_process(jobs, tmp_path):
     jobs_file, out_file = tmp_path / "jobs.json", tmp_path / "out.json"
     jobs_file.write_text(json.dumps(jobs))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]))
-    subprocess.run([sys.executable, "-c", CHILD, str(jobs_file), str(out_file)], check=True,
-                   env=env, cwd=str(tmp_path))
+    subprocess.run(
+        [sys.executable, "-c", CHILD, str(jobs_file), str(out_file)],
+        check=True,
+        env=env,
+        cwd=str(tmp_path),
+    )
     return json.loads(out_file.read_text())
 
 
@@ -78,14 +82,21 @@ def test_every_schedule_resumes_bit_identically_in_a_new_process(tmp_path):
             for via_optimizer in (False, True):
                 s = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
                 layer = paddle.nn.Linear(2, 2)
-                opt, s = ppocr_lr.build_optimizer({"name": "Adam", "lr": block}, EPOCHS, SPE,
-                                                  layer)
+                opt, s = ppocr_lr.build_optimizer({"name": "Adam", "lr": block}, EPOCHS, SPE, layer)
                 for _ in range(k):
                     s.step()
                 file = str(tmp_path / f"{len(jobs)}.pdparams")
                 paddle.save(opt.state_dict() if via_optimizer else s.state_dict(), file)
-                jobs.append({"block": block, "epochs": EPOCHS, "spe": SPE, "file": file,
-                             "more": MORE, "optimizer": via_optimizer})
+                jobs.append(
+                    {
+                        "block": block,
+                        "epochs": EPOCHS,
+                        "spe": SPE,
+                        "file": file,
+                        "more": MORE,
+                        "optimizer": via_optimizer,
+                    }
+                )
                 whole = run(ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE), k + MORE)
                 expected.append([k] + list(whole[k:]))
     results = continue_in_new_process(jobs, tmp_path)
@@ -99,8 +110,12 @@ PADDLEOCR_BLOCKS = [
     {"name": "Cosine", "learning_rate": 0.001},
     {"name": "Linear", "learning_rate": 0.01, "warmup_epoch": 1, "power": 2.0},
     {"name": "Step", "learning_rate": 0.01, "step_size": 3, "gamma": 0.5, "warmup_epoch": 1},
-    {"name": "Piecewise", "decay_epochs": [4, 8], "values": [0.01, 0.001, 0.0001],
-     "warmup_epoch": 1},
+    {
+        "name": "Piecewise",
+        "decay_epochs": [4, 8],
+        "values": [0.01, 0.001, 0.0001],
+        "warmup_epoch": 1,
+    },
     {"name": "MultiStepDecay", "learning_rate": 0.01, "milestones": [3, 6], "gamma": 0.1},
     {"name": "Const", "learning_rate": 0.001, "warmup_epoch": 2},
     {"name": "OneCycle", "max_lr": 0.01},
@@ -118,13 +133,22 @@ def test_paddleocr_checkpoints_continue_with_the_same_learning_rates(tmp_path, v
             state = theirs.state_dict()
             if via_optimizer:
                 layer = paddle.nn.Linear(2, 2)
-                state = paddle.optimizer.Adam(learning_rate=theirs,
-                                              parameters=layer.parameters()).state_dict()
+                state = paddle.optimizer.Adam(
+                    learning_rate=theirs, parameters=layer.parameters()
+                ).state_dict()
             file = str(tmp_path / f"{len(jobs)}.pdopt")
             paddle.save(state, file)
             more = min(MORE, EPOCHS * SPE - k) if block["name"] == "OneCycle" else MORE
-            jobs.append({"block": block, "epochs": EPOCHS, "spe": SPE, "file": file,
-                         "more": more, "optimizer": via_optimizer})
+            jobs.append(
+                {
+                    "block": block,
+                    "epochs": EPOCHS,
+                    "spe": SPE,
+                    "file": file,
+                    "more": more,
+                    "optimizer": via_optimizer,
+                }
+            )
             expected.append([k] + list(run(theirs, more)))
     results = continue_in_new_process(jobs, tmp_path)
     for job, got, want in zip(jobs, results, expected):
@@ -137,21 +161,34 @@ def test_paddleocr_constant_checkpoint_without_scheduler_state_loads(tmp_path):
     theirs = paddle.optimizer.Adam(learning_rate=0.001, parameters=layer.parameters())
     state = theirs.state_dict()
     assert "LR_Scheduler" not in state
-    opt, lr = ppocr_lr.build_optimizer({"name": "Adam", "lr": {"learning_rate": 0.001}}, 3, 4,
-                                       layer)
+    opt, lr = ppocr_lr.build_optimizer(
+        {"name": "Adam", "lr": {"learning_rate": 0.001}}, 3, 4, layer
+    )
     with pytest.warns(ppocr_lr.ConfigWarning, match="no learning-rate scheduler state"):
         opt.set_state_dict(state)
     assert opt.get_lr() == 0.001
 
 
-@pytest.mark.parametrize("saved, loaded, says", [
-    ({"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 2},
-     {"name": "Cosine", "learning_rate": 0.1}, "warm-up (steps) 50 -> 0"),
-    ({"name": "Cosine", "learning_rate": 0.1},
-     {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 2}, "warm-up (steps) 0 -> 50"),
-    ({"name": "Cosine", "learning_rate": 0.1},
-     {"name": "Linear", "learning_rate": 0.1}, "schedule 'Cosine' -> 'Linear'"),
-])
+@pytest.mark.parametrize(
+    "saved, loaded, says",
+    [
+        (
+            {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 2},
+            {"name": "Cosine", "learning_rate": 0.1},
+            "warm-up (steps) 50 -> 0",
+        ),
+        (
+            {"name": "Cosine", "learning_rate": 0.1},
+            {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 2},
+            "warm-up (steps) 0 -> 50",
+        ),
+        (
+            {"name": "Cosine", "learning_rate": 0.1},
+            {"name": "Linear", "learning_rate": 0.1},
+            "schedule 'Cosine' -> 'Linear'",
+        ),
+    ],
+)
 def test_a_state_from_another_structure_keeps_the_step_and_warns(saved, loaded, says):
     a = ppocr_lr.build_lr_scheduler(saved, EPOCHS, SPE)
     for _ in range(50):
@@ -173,11 +210,14 @@ def test_other_run_length_warns():
     assert b.last_epoch == 30
 
 
-@pytest.mark.parametrize("saved_warm, loaded_warm, says", [
-    (2, 0, "the checkpoint has a warm-up, this schedule none"),
-    (0, 2, "the checkpoint has no warm-up, this schedule a 50-step one"),
-    (1, 2, "warm-up (steps) 25 -> 50"),
-])
+@pytest.mark.parametrize(
+    "saved_warm, loaded_warm, says",
+    [
+        (2, 0, "the checkpoint has a warm-up, this schedule none"),
+        (0, 2, "the checkpoint has no warm-up, this schedule a 50-step one"),
+        (1, 2, "warm-up (steps) 25 -> 50"),
+    ],
+)
 def test_paddleocr_state_of_another_warmup_never_raises_key_error(saved_warm, loaded_warm, says):
     block = {"name": "Cosine", "learning_rate": 0.1}
     theirs = paddleocr_scheduler(dict(block, warmup_epoch=saved_warm), EPOCHS, SPE)

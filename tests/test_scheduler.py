@@ -30,21 +30,52 @@ def build(path, epochs=EPOCHS, spe=SPE):
 
 # The names the package promises, by family (not read from the package).
 PROMISED = {
-    "ppocr_lr.paddleocr": {"Linear", "Cosine", "Step", "Piecewise", "CyclicalCosine", "OneCycle",
-                           "Const", "DecayLearningRate", "MultiStepDecay", "TwoStepCosine",
-                           "LinearWarmupCosine"},
-    "ppocr_lr.classic": {"Exponential", "NaturalExp", "InverseTime", "Polynomial", "CosineDecay",
-                         "CosineRestarts", "LinearCosine", "NoisyLinearCosine"},
-    "ppocr_lr.modern": {"CosineCycles", "PolyCycles", "TanhCycles", "WarmupStableDecay",
-                        "InverseSqrt", "Noam", "Cyclic", "Sequential", "ReduceOnPlateau"},
+    "ppocr_lr.paddleocr": {
+        "Linear",
+        "Cosine",
+        "Step",
+        "Piecewise",
+        "CyclicalCosine",
+        "OneCycle",
+        "Const",
+        "DecayLearningRate",
+        "MultiStepDecay",
+        "TwoStepCosine",
+        "LinearWarmupCosine",
+    },
+    "ppocr_lr.classic": {
+        "Exponential",
+        "NaturalExp",
+        "InverseTime",
+        "Polynomial",
+        "CosineDecay",
+        "CosineRestarts",
+        "LinearCosine",
+        "NoisyLinearCosine",
+    },
+    "ppocr_lr.modern": {
+        "CosineCycles",
+        "PolyCycles",
+        "TanhCycles",
+        "WarmupStableDecay",
+        "InverseSqrt",
+        "Noam",
+        "Cyclic",
+        "Sequential",
+        "ReduceOnPlateau",
+    },
 }
 
 
 def test_every_promised_name_is_registered_in_its_family_and_has_an_example():
     from ppocr_lr.registry import scheduler_class
+
     names = {load(p).get("name", "Const") for p in CONFIGS}
-    builtin = {n for n in ppocr_lr.available_schedulers()
-               if scheduler_class(n).__module__.startswith("ppocr_lr.")}
+    builtin = {
+        n
+        for n in ppocr_lr.available_schedulers()
+        if scheduler_class(n).__module__.startswith("ppocr_lr.")
+    }
     assert builtin == set().union(*PROMISED.values())
     for module, family in PROMISED.items():
         assert {scheduler_class(n).__module__ for n in family} == {module}
@@ -98,27 +129,35 @@ def test_bad_steps_are_rejected():
     with pytest.raises(ValueError, match="must be from 0 to 2\\*\\*53"):
         s.lr_at(-1)
     with pytest.raises(ValueError, match="must be from 0 to 2\\*\\*53"):
-        s.lr_at(2 ** 53 + 1)
+        s.lr_at(2**53 + 1)
     with pytest.raises(TypeError, match="whole number"):
         s.lr_at(1.5)
     with pytest.raises(ValueError, match="count from 0"):
         s.lr_array([3, -2])
     with pytest.raises(ValueError, match="count from 0 to 2\\*\\*53"):
-        s.lr_array([3, 2 ** 60])
+        s.lr_array([3, 2**60])
     with pytest.raises(TypeError, match="whole numbers"):
         s.lr_array([0.5])
     assert s.lr_at(np.int64(3)) == s.lr_at(3.0) == s.lr_array([3])[0]
 
 
-@pytest.mark.parametrize("name, extra, final", [
-    ("Cosine", {"eta_min": 1e-5, "honour": ["eta_min"]}, 1e-5),
-    ("Linear", {"end_lr": 1e-5}, 1e-5),
-    ("CosineDecay", {"alpha": 0.01}, 1e-5),
-    ("Polynomial", {"end_lr": 1e-5}, 1e-5),
-])
+@pytest.mark.parametrize(
+    "name, extra, final",
+    [
+        ("Cosine", {"eta_min": 1e-5, "honour": ["eta_min"]}, 1e-5),
+        ("Linear", {"end_lr": 1e-5}, 1e-5),
+        ("CosineDecay", {"alpha": 0.01}, 1e-5),
+        ("Polynomial", {"end_lr": 1e-5}, 1e-5),
+    ],
+)
 def test_decay_ends_at_last_step_reaches_the_floor_on_the_last_step(name, extra, final):
-    block = {"name": name, "learning_rate": 1e-3, "warmup_epoch": 3,
-             "decay_ends_at_last_step": True, **extra}
+    block = {
+        "name": name,
+        "learning_rate": 1e-3,
+        "warmup_epoch": 3,
+        "decay_ends_at_last_step": True,
+        **extra,
+    }
     s = ppocr_lr.build_lr_scheduler(block, 20, 10)
     assert s.warmup_steps == 30
     assert s.lr_at(30) == 1e-3
@@ -131,17 +170,26 @@ def test_decay_ends_at_last_step_reaches_the_floor_on_the_last_step(name, extra,
 
 
 def test_cosine_floor():
-    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 1e-3,
-                                     "eta_min": 1e-4, "honour": "eta_min"}, 10, 10)
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 1e-3, "eta_min": 1e-4, "honour": "eta_min"}, 10, 10
+    )
     values = s.lr_array(np.arange(101))
     assert values.min() == pytest.approx(1e-4, rel=1e-12) and values[100] == values.min()
     assert values[50] == pytest.approx(1e-4 + 0.9e-3 / 2, rel=1e-14)
 
 
 def test_warmup_start_lr_and_continuity():
-    s = ppocr_lr.build_lr_scheduler({"name": "Linear", "learning_rate": 1e-3,
-                                     "warmup_steps": 10, "honour": ["warmup_steps"],
-                                     "warmup_start_lr": 1e-4}, 10, 10)
+    s = ppocr_lr.build_lr_scheduler(
+        {
+            "name": "Linear",
+            "learning_rate": 1e-3,
+            "warmup_steps": 10,
+            "honour": ["warmup_steps"],
+            "warmup_start_lr": 1e-4,
+        },
+        10,
+        10,
+    )
     assert s.lr_at(0) == 1e-4
     assert s.lr_at(5) == pytest.approx(1e-4 + 0.9e-3 * 0.5, rel=1e-14)
     assert s.lr_at(10) == 1e-3
@@ -150,15 +198,17 @@ def test_warmup_start_lr_and_continuity():
 
 
 def test_last_epoch_key_starts_later():
-    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1,
-                                     "last_epoch": 49}, 10, 10)
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 0.1, "last_epoch": 49}, 10, 10
+    )
     assert s.last_epoch == 50 and s.last_lr == s.lr_at(50)
 
 
 def test_warmup_longer_than_the_run_warns():
     with pytest.warns(ppocr_lr.ConfigWarning, match="longer than the run"):
-        s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1,
-                                         "warmup_epoch": 20}, 10, 10)
+        s = ppocr_lr.build_lr_scheduler(
+            {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 20}, 10, 10
+        )
     assert s.lr_at(100) == pytest.approx(0.05, rel=1e-15)
 
 
@@ -170,11 +220,21 @@ def test_values_are_closed_form_with_no_drift_over_a_long_run():
     assert s.last_lr == pytest.approx(exact, rel=1e-15)
 
 
-@pytest.mark.parametrize("steps", [range(0, 1001), range(1000, -1, -7), range(5, 6), range(0),
-                                   range(3, 10**40, 10**39), range(2**53, 2**53 - 10, -3)])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        range(0, 1001),
+        range(1000, -1, -7),
+        range(5, 6),
+        range(0),
+        range(3, 10**40, 10**39),
+        range(2**53, 2**53 - 10, -3),
+    ],
+)
 def test_lr_array_takes_a_range_as_it_takes_the_same_steps_listed(steps):
-    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1,
-                                     "warmup_epoch": 1}, 10, 100)
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 1}, 10, 100
+    )
     if len(steps) and max(steps[0], steps[-1]) > 2**53:
         with pytest.raises(ValueError, match="2\\*\\*53"):
             s.lr_array(steps)

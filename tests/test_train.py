@@ -30,8 +30,14 @@ with open(os.path.join(ROOT, "configs", "rec", "rec_synth_ctc.yml")) as f:
 def tiny(out, **changes):
     """The default config shrunk to seconds: 256 lines of 64 px, 8 steps per epoch."""
     c = copy.deepcopy(BASE)
-    c["Global"].update(epoch_num=3, print_batch_step=4, save_model_dir=str(out),
-                       eval_batch_step=[0, 5], max_text_length=5, save_epoch_step=2)
+    c["Global"].update(
+        epoch_num=3,
+        print_batch_step=4,
+        save_model_dir=str(out),
+        eval_batch_step=[0, 5],
+        max_text_length=5,
+        save_epoch_step=2,
+    )
     c["Architecture"]["Backbone"]["channels"] = [8, 16, 16, 24]
     c["Architecture"]["Neck"]["hidden_size"] = 16
     c["Optimizer"]["lr"] = {"name": "Cosine", "learning_rate": 0.005, "warmup_epoch": 1}
@@ -57,8 +63,9 @@ def metrics(out, name="metrics.jsonl"):
 
 def run_cli(args, cwd=ROOT, **kw):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, **kw)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, **kw
+    )
 
 
 def test_training_reduces_the_loss_and_logs_the_schedule_at_every_step(tmp_path):
@@ -84,6 +91,7 @@ def test_training_reduces_the_loss_and_logs_the_schedule_at_every_step(tmp_path)
     assert "epoch: [1/4], global_step: 4, lr: 0.002500" in log
     assert "samples/s:" in log and "eta:" in log
     from PIL import Image
+
     with Image.open(out / "train_curves.png") as image:
         assert image.size[0] > 300 and len(np.unique(np.asarray(image.convert("L")))) > 10
 
@@ -103,8 +111,17 @@ def test_resume_gives_bit_identical_weights(tmp_path):
     assert final_digest(tmp_path / "again") == reference
     # resume mid-epoch from best_accuracy (saved at step 5 of the first 8-step epoch)
     cut = tiny(tmp_path / "cut", Global__epoch_num=3)
-    assert program.main(["-c", write_config(cut, tmp_path / "c.yml"), "-o",
-                         "Global.checkpoints=" + str(tmp_path / "whole" / "best_accuracy")]) == 0
+    assert (
+        program.main(
+            [
+                "-c",
+                write_config(cut, tmp_path / "c.yml"),
+                "-o",
+                "Global.checkpoints=" + str(tmp_path / "whole" / "best_accuracy"),
+            ]
+        )
+        == 0
+    )
     assert final_digest(tmp_path / "cut") == reference
     steps = [r for r in metrics(tmp_path / "cut") if r["kind"] == "step"]
     assert steps[0]["global_step"] == 6 and steps[-1]["global_step"] == 24
@@ -115,21 +132,30 @@ def test_a_killed_run_resumes_to_the_same_weights(tmp_path):
     out = tmp_path / "killed"
     config = write_config(tiny(out, Global__epoch_num=4), tmp_path / "k.yml")
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "tools/train.py", "-c", config], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "tools/train.py", "-c", config],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in proc.stdout:
         if "global_step: 12," in line:  # in epoch 2, after epoch 1's checkpoint
             proc.send_signal(signal.SIGKILL)
             break
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    resumed = run_cli(["tools/train.py", "-c", config, "-o",
-                       f"Global.checkpoints={out}/latest"], timeout=300)
+    resumed = run_cli(
+        ["tools/train.py", "-c", config, "-o", f"Global.checkpoints={out}/latest"], timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from" in resumed.stdout and "global step 8" in resumed.stdout
     whole = tmp_path / "whole"
-    assert program.main(["-c", write_config(tiny(whole, Global__epoch_num=4),
-                                            tmp_path / "w.yml")]) == 0
+    assert (
+        program.main(["-c", write_config(tiny(whole, Global__epoch_num=4), tmp_path / "w.yml")])
+        == 0
+    )
     assert final_digest(out) == final_digest(whole)
     lrs = [r["lr"] for r in metrics(out) if r["kind"] == "step"]
     assert lrs == [r["lr"] for r in metrics(whole) if r["kind"] == "step"]
@@ -155,19 +181,34 @@ def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     config = tiny(out, Global__epoch_num=2, Global__eval_batch_step=[0, 4])
     config["Optimizer"]["lr"].update(batch_scaling="linear", reference_batch_size=32)
     config = write_config(config, tmp_path / "d.yml")
-    result = run_cli(["-m", "paddle.distributed.launch", "--nproc_per_node", "2", "--log_dir",
-                      str(tmp_path / "log"), "tools/train.py", "-c", config], timeout=600)
+    result = run_cli(
+        [
+            "-m",
+            "paddle.distributed.launch",
+            "--nproc_per_node",
+            "2",
+            "--log_dir",
+            str(tmp_path / "log"),
+            "tools/train.py",
+            "-c",
+            config,
+        ],
+        timeout=600,
+    )
     logs = "".join(p.read_text() for p in (tmp_path / "log").glob("workerlog.*"))
     assert result.returncode == 0, result.stdout[-2000:] + logs[-3000:]
     rank0, rank1 = metrics(out), metrics(out, "metrics.rank1.jsonl")
     lr0 = [(r["global_step"], r["lr"]) for r in rank0 if r["kind"] == "step"]
     lr1 = [(r["global_step"], r["lr"]) for r in rank1 if r["kind"] == "step"]
     assert lr0 == lr1 and len(lr0) == 8  # 256 lines / 2 ranks / 32 per batch = 4 per epoch
-    schedule = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.01,
-                                            "warmup_epoch": 1}, 2, 4)
+    schedule = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 0.01, "warmup_epoch": 1}, 2, 4
+    )
     assert [lr for _, lr in lr0] == [schedule.lr_at(s) for s, _ in lr0]
-    assert ("rates x2 (batch_scaling linear: global batch 64, reference 32): learning_rate "
-            "0.005 -> 0.01") in (out / "train.log").read_text()
+    assert (
+        "rates x2 (batch_scaling linear: global batch 64, reference 32): learning_rate "
+        "0.005 -> 0.01"
+    ) in (out / "train.log").read_text()
     assert rank0[-1]["weights_sha256"] == rank1[-1]["weights_sha256"]
     assert not (out / "train.log").read_text().count("rank 1")
     # rank 0 evaluates the whole held-out set (40 lines), not its shard; the evaluation at
@@ -175,7 +216,9 @@ def test_two_processes_share_the_schedule_and_the_weights(tmp_path):
     evals = [r for r in rank0 if r["kind"] == "eval"]
     assert [r["global_step"] for r in evals] == [4, 8] and all(r["samples"] == 40 for r in evals)
     assert (rank0[-1]["final_acc"], rank0[-1]["final_norm_edit_dis"]) == (
-        evals[-1]["acc"], evals[-1]["norm_edit_dis"])
+        evals[-1]["acc"],
+        evals[-1]["norm_edit_dis"],
+    )
 
 
 def test_resuming_a_finished_run_changes_nothing(tmp_path):
@@ -194,13 +237,22 @@ def test_resuming_a_finished_run_changes_nothing(tmp_path):
 
 @pytest.mark.slow
 def test_simple_dataset_round_trip(tmp_path):
-    label_file = write_synth(str(tmp_path / "synth"), 20, seed=5, max_text_length=6, height=32,
-                             width=96)
+    label_file = write_synth(
+        str(tmp_path / "synth"), 20, seed=5, max_text_length=6, height=32, width=96
+    )
     charset = CharacterSet("0123456789abcdefghijklmnopqrstuvwxyz", 6)
-    rendered = SynthTextDataset({"num_samples": 20, "seed": 5, "image_shape": [1, 32, 96]},
-                                charset, "x")
-    loaded = SimpleDataSet({"data_dir": str(tmp_path / "synth"), "label_file_list": [label_file],
-                            "image_shape": [1, 32, 96]}, charset, "x")
+    rendered = SynthTextDataset(
+        {"num_samples": 20, "seed": 5, "image_shape": [1, 32, 96]}, charset, "x"
+    )
+    loaded = SimpleDataSet(
+        {
+            "data_dir": str(tmp_path / "synth"),
+            "label_file_list": [label_file],
+            "image_shape": [1, 32, 96],
+        },
+        charset,
+        "x",
+    )
     assert len(loaded) == 20
     for i in range(20):
         a, b = rendered[i], loaded[i]
@@ -209,8 +261,12 @@ def test_simple_dataset_round_trip(tmp_path):
     assert cli.returncode == 0 and "wrote 5 images" in cli.stdout
     # and it trains from disk
     config = tiny(tmp_path / "fromdisk", Global__epoch_num=1, Global__max_text_length=6)
-    config["Train"]["dataset"] = {"name": "SimpleDataSet", "data_dir": str(tmp_path / "synth"),
-                                  "label_file_list": [label_file], "image_shape": [1, 32, 96]}
+    config["Train"]["dataset"] = {
+        "name": "SimpleDataSet",
+        "data_dir": str(tmp_path / "synth"),
+        "label_file_list": [label_file],
+        "image_shape": [1, 32, 96],
+    }
     config["Train"]["loader"]["batch_size_per_card"] = 4
     config["Eval"]["dataset"]["image_shape"] = [1, 32, 96]
     assert program.main(["-c", write_config(config, tmp_path / "s.yml")]) == 0
@@ -218,15 +274,19 @@ def test_simple_dataset_round_trip(tmp_path):
 
 def test_the_shipped_simple_dataset_config_trains_from_disk(tmp_path):
     for part, seed in (("synth_train", 1), ("synth_eval", 2)):
-        write_synth(str(tmp_path / part), 16, seed=seed, max_text_length=8, height=32,
-                    width=128)
-    overrides = [f"Global.save_model_dir={tmp_path / 'out'}", "Global.epoch_num=1",
-                 "Architecture.Backbone.channels=[8, 8, 8, 8]",
-                 "Architecture.Neck.hidden_size=8"]
+        write_synth(str(tmp_path / part), 16, seed=seed, max_text_length=8, height=32, width=128)
+    overrides = [
+        f"Global.save_model_dir={tmp_path / 'out'}",
+        "Global.epoch_num=1",
+        "Architecture.Backbone.channels=[8, 8, 8, 8]",
+        "Architecture.Neck.hidden_size=8",
+    ]
     for mode, part in (("Train", "synth_train"), ("Eval", "synth_eval")):
-        overrides += [f"{mode}.dataset.data_dir={tmp_path / part}",
-                      f"{mode}.dataset.label_file_list=[{tmp_path / part / 'label.txt'}]",
-                      f"{mode}.loader.batch_size_per_card=8"]
+        overrides += [
+            f"{mode}.dataset.data_dir={tmp_path / part}",
+            f"{mode}.dataset.label_file_list=[{tmp_path / part / 'label.txt'}]",
+            f"{mode}.loader.batch_size_per_card=8",
+        ]
     path = os.path.join(ROOT, "configs", "rec", "rec_simple_dataset.yml")
     assert program.main(["-c", path, "-o", *overrides]) == 0
     assert metrics(tmp_path / "out")[-1]["final_acc"] >= 0.0
@@ -254,8 +314,9 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     assert "did you mean 'Global'" in err
     err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.max_lrr=0.1"])
     assert "-o Optimizer.lr.max_lrr: unknown key" in err
-    ppocr_lr.config.apply_overrides(config, ["Optimizer.lr.max_lr=0.003",
-                                             "Optimizer.lr.name=OneCycle"], program.known_keys)
+    ppocr_lr.config.apply_overrides(
+        config, ["Optimizer.lr.max_lr=0.003", "Optimizer.lr.name=OneCycle"], program.known_keys
+    )
     assert config["Optimizer"]["lr"]["max_lr"] == 0.003  # any order
     config = tiny(tmp_path / "o")
     err = bad_run(tmp_path, capsys, config, ["Optimizer.lr.name=Cosin"])
@@ -263,8 +324,11 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
     config = tiny(tmp_path / "o")
-    config["Train"]["dataset"] = {"name": "SimpleDataSet", "data_dir": str(tmp_path),
-                                  "label_file_list": [str(empty)]}
+    config["Train"]["dataset"] = {
+        "name": "SimpleDataSet",
+        "data_dir": str(tmp_path),
+        "label_file_list": [str(empty)],
+    }
     assert "the dataset is empty" in bad_run(tmp_path, capsys, config)
     config["Train"]["dataset"]["label_file_list"] = [str(tmp_path / "missing.txt")]
     assert "cannot read" in bad_run(tmp_path, capsys, config)
@@ -285,7 +349,8 @@ def test_bad_inputs_are_one_clear_line(tmp_path, capsys):
     config = tiny(tmp_path / "o")
     config["Loss"] = {"name": "AttentionLoss"}
     assert "Loss.name: got 'AttentionLoss'; this trainer implements CTCLoss" in bad_run(
-        tmp_path, capsys, config)
+        tmp_path, capsys, config
+    )
     config = tiny(tmp_path / "o")
     config["Metric"]["main_indicator"] = "accuracy"
     assert "did you mean 'acc'" in bad_run(tmp_path, capsys, config)
@@ -313,11 +378,13 @@ def test_corrupt_and_mismatched_checkpoints_are_errors(tmp_path, capsys):
 def test_an_interrupted_save_is_finished_or_dropped(tmp_path):
     from tools.rec import checkpoint
     import paddle
+
     prefix = str(tmp_path / "latest")
     checkpoint.save(prefix, {"w": paddle.ones([2])}, {"m": paddle.zeros([1])}, {"global_step": 1})
     # crash after writing the new set, before renaming: the next load finishes the commit
-    checkpoint.save(prefix, {"w": paddle.ones([2]) * 2}, {"m": paddle.zeros([1])},
-                    {"global_step": 2})
+    checkpoint.save(
+        prefix, {"w": paddle.ones([2]) * 2}, {"m": paddle.zeros([1])}, {"global_step": 2}
+    )
     os.replace(prefix + ".pdparams", prefix + ".pdparams.tmp")  # as if mid-rename
     os.replace(prefix + ".states", prefix + ".states.tmp")
     model, _, record = checkpoint.load(prefix)
@@ -329,37 +396,46 @@ def test_an_interrupted_save_is_finished_or_dropped(tmp_path):
     assert record["global_step"] == 2 and not os.path.exists(prefix + ".states.tmp")
 
 
-@pytest.mark.parametrize("change, says", [
-    ({"Global": 5}, "Global: got 5; expected a block"),
-    ({"Architecture": 5}, "Architecture: got 5; expected a block"),
-    ({"Architecture": {"Backbone": 5}}, "Architecture.Backbone: got 5; expected a block"),
-    ({"Architecture": {"Neck": {"name": "Transformer"}}}, "Architecture.Neck.name: got"),
-    ({"Train": 5}, "Train.dataset: missing"),
-    ({"Eval": [1]}, "Eval.dataset: missing"),
-    ({"Optimizer": 5}, "Optimizer: got 5"),
-    ({"Loss": "CTC"}, "Loss.name"),
-])
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"Global": 5}, "Global: got 5; expected a block"),
+        ({"Architecture": 5}, "Architecture: got 5; expected a block"),
+        ({"Architecture": {"Backbone": 5}}, "Architecture.Backbone: got 5; expected a block"),
+        ({"Architecture": {"Neck": {"name": "Transformer"}}}, "Architecture.Neck.name: got"),
+        ({"Train": 5}, "Train.dataset: missing"),
+        ({"Eval": [1]}, "Eval.dataset: missing"),
+        ({"Optimizer": 5}, "Optimizer: got 5"),
+        ({"Loss": "CTC"}, "Loss.name"),
+    ],
+)
 def test_a_scalar_where_a_section_belongs_is_one_line(tmp_path, capsys, change, says):
     config = dict(tiny(tmp_path / "o"), **change)
     assert says in bad_run(tmp_path, capsys, config)
 
 
-@pytest.mark.parametrize("text, says", [
-    (DEEP_YAML, "nests too deeply"),
-    (ALIAS_BOMB_YAML, "expands to more than 1,000,000 values"),
-    ("Global: {epoch_num: 3, epoch_num: 4}\n", "written twice"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (DEEP_YAML, "nests too deeply"),
+        (ALIAS_BOMB_YAML, "expands to more than 1,000,000 values"),
+        ("Global: {epoch_num: 3, epoch_num: 4}\n", "written twice"),
+    ],
+)
 def test_hostile_yaml_is_one_line(tmp_path, capsys, text, says):
     path = tmp_path / "bad.yml"
     path.write_text(text)
     assert says in bad_run(tmp_path, capsys, path=path)
 
 
-@pytest.mark.parametrize("overrides, says", [
-    (["=3"], "expected Key.sub=value"),
-    (["Optimizer.lr.eta_min=0", "Optimizer.lr=5"], "Optimizer.lr: got 5"),
-    (["Global.epoch_num=1e400"], "Global.epoch_num"),
-])
+@pytest.mark.parametrize(
+    "overrides, says",
+    [
+        (["=3"], "expected Key.sub=value"),
+        (["Optimizer.lr.eta_min=0", "Optimizer.lr=5"], "Optimizer.lr: got 5"),
+        (["Global.epoch_num=1e400"], "Global.epoch_num"),
+    ],
+)
 def test_bad_overrides_are_one_line(tmp_path, capsys, overrides, says):
     assert says in bad_run(tmp_path, capsys, tiny(tmp_path / "o"), overrides)
 
@@ -367,9 +443,14 @@ def test_bad_overrides_are_one_line(tmp_path, capsys, overrides, says):
 def test_the_trainer_reports_the_metric_to_a_plateau_schedule(tmp_path, capsys):
     out = tmp_path / "plateau"
     config = tiny(out, Global__epoch_num=4, Global__eval_batch_step=[0, 2])
-    config["Optimizer"]["lr"] = {"name": "ReduceOnPlateau", "learning_rate": 0.005,
-                                 "patience": 0, "factor": 0.5, "threshold": 10.0,
-                                 "threshold_mode": "abs"}  # no report ever improves
+    config["Optimizer"]["lr"] = {
+        "name": "ReduceOnPlateau",
+        "learning_rate": 0.005,
+        "patience": 0,
+        "factor": 0.5,
+        "threshold": 10.0,
+        "threshold_mode": "abs",
+    }  # no report ever improves
     assert program.main(["-c", write_config(config, tmp_path / "p.yml")]) == 0
     steps = [r for r in metrics(out) if r["kind"] == "step"]
     evals = [r["global_step"] for r in metrics(out) if r["kind"] == "eval"]

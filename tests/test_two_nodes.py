@@ -32,18 +32,48 @@ def environment():
 
 def launch(command, out, logs, nodes, overrides=()):
     """``command`` under the launcher: one node of two processes, or two nodes of one."""
-    tail = [*command, "-c", "configs/tiny.yml", "-o", f"Global.save_model_dir={out}",
-            *overrides, *SCALED]
+    tail = [
+        *command,
+        "-c",
+        "configs/tiny.yml",
+        "-o",
+        f"Global.save_model_dir={out}",
+        *overrides,
+        *SCALED,
+    ]
     base = [sys.executable, "-m", "paddle.distributed.launch"]
     if nodes == 1:
         runs = [[*base, "--nproc_per_node", "2", "--log_dir", str(logs / "node0"), *tail]]
     else:
         master = f"127.0.0.1:{free_port()}"
-        runs = [[*base, "--nnodes", "2", "--master", master, "--rank", str(rank),
-                 "--nproc_per_node", "1", "--log_dir", str(logs / f"node{rank}"), *tail]
-                for rank in range(2)]
-    started = [subprocess.Popen(run, cwd=STANDIN, env=environment(), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True) for run in runs]
+        runs = [
+            [
+                *base,
+                "--nnodes",
+                "2",
+                "--master",
+                master,
+                "--rank",
+                str(rank),
+                "--nproc_per_node",
+                "1",
+                "--log_dir",
+                str(logs / f"node{rank}"),
+                *tail,
+            ]
+            for rank in range(2)
+        ]
+    started = [
+        subprocess.Popen(
+            run,
+            cwd=STANDIN,
+            env=environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for run in runs
+    ]
     outputs = [p.communicate(timeout=600)[0] for p in started]
     for p, output in zip(started, outputs):
         assert p.returncode == 0, output[-3000:]
@@ -59,8 +89,11 @@ def lines(path):
 def test_the_trainer_on_two_nodes_is_the_trainer_on_one(tmp_path, plateau):
     """With a plateau, rank 0's evaluations reach the other node's process too (the block
     is replaced first; the batch-scaling keys are then added to it)."""
-    extra = (["Optimizer.lr={name: ReduceOnPlateau, learning_rate: 0.01, patience: 0, "
-              "threshold: 10.0}"] if plateau else [])
+    extra = (
+        ["Optimizer.lr={name: ReduceOnPlateau, learning_rate: 0.01, patience: 0, threshold: 10.0}"]
+        if plateau
+        else []
+    )
     traces = {}
     for nodes in (1, 2):
         out = tmp_path / f"out{nodes}"
@@ -80,8 +113,12 @@ def test_the_range_test_on_two_nodes_is_the_range_test_on_one(tmp_path):
     curves, said = {}, {}
     for nodes in (1, 2):
         out = tmp_path / f"out{nodes}"
-        log = launch(["ppocr-lr", "find-lr", "--num-iters", "60", "--start-lr", "1e-5",
-                      "--end-lr", "100"], out, tmp_path / f"logs{nodes}", nodes)
+        log = launch(
+            ["ppocr-lr", "find-lr", "--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "100"],
+            out,
+            tmp_path / f"logs{nodes}",
+            nodes,
+        )
         with open(out / "lr_range_test.json") as f:
             curves[nodes] = json.load(f)
         said[nodes] = [line for line in log.splitlines() if line.startswith(("suggested", "paste"))]

@@ -29,8 +29,14 @@ from .rec.model import CTCLoss
 from .rec.schema import known_keys, load_config
 from .rec.text import TrainError
 
-OPTIONS = {"start_lr": "--start-lr", "end_lr": "--end-lr", "num_iters": "--num-iters",
-           "beta": "--beta", "diverge_factor": "--diverge-factor", "rule": "--rule"}
+OPTIONS = {
+    "start_lr": "--start-lr",
+    "end_lr": "--end-lr",
+    "num_iters": "--num-iters",
+    "beta": "--beta",
+    "diverge_factor": "--diverge-factor",
+    "rule": "--rule",
+}
 
 
 def batches_forever(loader, batches):
@@ -48,9 +54,14 @@ def find_lr(config: dict, out: str | None = None, **settings):
     settings = RangeTestSettings.checked(names=OPTIONS, **settings)
     parts = prepare(config, evaluation=False, log_file=None)
     optimizer_block = plateau_follows_the_metric(config.get("Optimizer", {}), parts.indicator)
-    optimizer, schedule = build_optimizer_at_rate(optimizer_block, parts.g["epoch_num"],
-                                        len(parts.loader), parts.layer, settings.start_lr,
-                                        global_batch_size=parts.global_batch)
+    optimizer, schedule = build_optimizer_at_rate(
+        optimizer_block,
+        parts.g["epoch_num"],
+        len(parts.loader),
+        parts.layer,
+        settings.start_lr,
+        global_batch_size=parts.global_batch,
+    )
     model = paddle.DataParallel(parts.layer) if parts.world > 1 else parts.layer
     model.train()
     loss_fn, stream = CTCLoss(), batches_forever(parts.loader, parts.batches)
@@ -68,9 +79,11 @@ def find_lr(config: dict, out: str | None = None, **settings):
             return float(shared) / parts.world
         return float(loss)
 
-    logger.info(f"range test: {settings.num_iters} iterations at most, lr from "
-                f"{settings.start_lr:g} to {settings.end_lr:g}, global batch "
-                f"{parts.global_batch}")
+    logger.info(
+        f"range test: {settings.num_iters} iterations at most, lr from "
+        f"{settings.start_lr:g} to {settings.end_lr:g}, global batch "
+        f"{parts.global_batch}"
+    )
     result = range_test(train_step, restore=[parts.layer], **vars(settings))
     path = None
     if parts.rank == 0:
@@ -98,19 +111,34 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(
         description="Learning-rate range test: train briefly with an exponentially growing "
-                    "rate and suggest a learning_rate from the loss curve.")
+        "rate and suggest a learning_rate from the loss curve."
+    )
     parser.add_argument("-c", "--config", required=True, help="YAML config")
-    parser.add_argument("-o", "--opt", nargs="+", default=[],
-                        help="overrides such as Global.seed=7 (values parsed as YAML)")
+    parser.add_argument(
+        "-o",
+        "--opt",
+        nargs="+",
+        default=[],
+        help="overrides such as Global.seed=7 (values parsed as YAML)",
+    )
     parser.add_argument("--start-lr", type=float, default=1e-7, help="first rate (1e-7)")
     parser.add_argument("--end-lr", type=float, default=10.0, help="last rate (10)")
-    parser.add_argument("--num-iters", type=int, default=200,
-                        help="iterations of the ramp, at most (200)")
+    parser.add_argument(
+        "--num-iters", type=int, default=200, help="iterations of the ramp, at most (200)"
+    )
     parser.add_argument("--beta", type=float, default=0.98, help="loss smoothing (0.98)")
-    parser.add_argument("--diverge-factor", type=float, default=4.0,
-                        help="stop when the smoothed loss passes this multiple of its best (4)")
-    parser.add_argument("--rule", choices=RULES, default=RULES[0],
-                        help=f"how the suggestion is read from the curve ({RULES[0]})")
+    parser.add_argument(
+        "--diverge-factor",
+        type=float,
+        default=4.0,
+        help="stop when the smoothed loss passes this multiple of its best (4)",
+    )
+    parser.add_argument(
+        "--rule",
+        choices=RULES,
+        default=RULES[0],
+        help=f"how the suggestion is read from the curve ({RULES[0]})",
+    )
     parser.add_argument("--out", help="the figure (default: <save_model_dir>/lr_range_test.png)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="When training, we now always track")
@@ -130,8 +158,9 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     if result.suggestion is None:
-        print(f"error: {result.describe()}" + (f" (curve: {path})" if path else ""),
-              file=sys.stderr)
+        print(
+            f"error: {result.describe()}" + (f" (curve: {path})" if path else ""), file=sys.stderr
+        )
         return 1
     print("\n".join(report(result, parts, path, schedule)))
     return 0

@@ -1,6 +1,6 @@
 """Write docs/reference.md, every YAML name with its keys, from the Param declarations.
 
-    python tools/make_reference.py
+python tools/make_reference.py
 """
 
 import os

@@ -24,12 +24,20 @@ from tools.rec.data import SynthTextDataset  # noqa: E402
 from tools.rec.text import DEFAULT_CHARACTERS, CharacterSet, TrainError  # noqa: E402
 
 
-def write(out: str, num: int, seed: int, max_text_length: int, height: int, width: int,
-          characters: str = DEFAULT_CHARACTERS) -> str:
+def write(
+    out: str,
+    num: int,
+    seed: int,
+    max_text_length: int,
+    height: int,
+    width: int,
+    characters: str = DEFAULT_CHARACTERS,
+) -> str:
     """Render and write the dataset; returns the label file's path."""
     charset = CharacterSet(characters, max_text_length)
-    data = SynthTextDataset({"num_samples": num, "seed": seed,
-                             "image_shape": [1, height, width]}, charset, "synth")
+    data = SynthTextDataset(
+        {"num_samples": num, "seed": seed, "image_shape": [1, height, width]}, charset, "synth"
+    )
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
     label_file = os.path.join(out, "label.txt")
     with open(label_file, "w", encoding="utf-8") as f:
@@ -50,8 +58,9 @@ def main(argv=None) -> int:
     parser.add_argument("--width", type=int, default=128, help="image width")
     args = parser.parse_args(argv)
     try:
-        label_file = write(args.out, args.num, args.seed, args.max_text_length, args.height,
-                           args.width)
+        label_file = write(
+            args.out, args.num, args.seed, args.max_text_length, args.height, args.width
+        )
     except (TrainError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -70,8 +70,9 @@ def evaluate(model, loader, charset) -> dict:
     with paddle.no_grad():
         for images, labels, lengths in loader:
             predictions = decode_batch(model(images).numpy(), charset)
-            texts = [charset.text(label, int(n))
-                     for label, n in zip(labels.numpy(), lengths.numpy())]
+            texts = [
+                charset.text(label, int(n)) for label, n in zip(labels.numpy(), lengths.numpy())
+            ]
             metric.update(predictions, texts)
     model.train()
     return metric.result()
@@ -112,20 +113,35 @@ def prepare(config: dict, evaluation: bool = True, log_file: str | None = "train
     started = time.time()
     charset = CharacterSet.from_config(g)
     train_set, loader, batches = build_loader(config, "Train", charset, g["seed"])
-    eval_loader = (build_loader(config, "Eval", charset, g["seed"])[1]
-                   if evaluation and rank == 0 and config.get("Eval") else None)
-    logger.info(f"data: {len(train_set)} training samples, {len(loader)} batches per "
-                f"epoch on each of {world} process(es), built in "
-                f"{time.time() - started:.1f}s")
+    eval_loader = (
+        build_loader(config, "Eval", charset, g["seed"])[1]
+        if evaluation and rank == 0 and config.get("Eval")
+        else None
+    )
+    logger.info(
+        f"data: {len(train_set)} training samples, {len(loader)} batches per "
+        f"epoch on each of {world} process(es), built in "
+        f"{time.time() - started:.1f}s"
+    )
     layer = CRNN(block_of(config, "Architecture"), charset.num_classes)
     if g["pretrained_model"] and not g["checkpoints"]:
-        checkpoint.set_weights(layer, checkpoint.load_weights(g["pretrained_model"]),
-                               "Global.pretrained_model")
+        checkpoint.set_weights(
+            layer, checkpoint.load_weights(g["pretrained_model"]), "Global.pretrained_model"
+        )
         logger.info(f"loaded weights from {g['pretrained_model']} (schedule starts fresh)")
-    return SimpleNamespace(world=world, rank=rank, g=g, indicator=indicator, started=started,
-                           charset=charset, loader=loader, batches=batches,
-                           eval_loader=eval_loader, layer=layer,
-                           global_batch=batches.sampler.batch_size * world)
+    return SimpleNamespace(
+        world=world,
+        rank=rank,
+        g=g,
+        indicator=indicator,
+        started=started,
+        charset=charset,
+        loader=loader,
+        batches=batches,
+        eval_loader=eval_loader,
+        layer=layer,
+        global_batch=batches.sampler.batch_size * world,
+    )
 
 
 class Trainer:
@@ -134,10 +150,18 @@ class Trainer:
     def __init__(self, config: dict):
         self.config = config
         parts = prepare(config)
-        self.world, self.rank, self.g, self.indicator = \
-            parts.world, parts.rank, parts.g, parts.indicator
-        self.started, self.charset, self.loader, self.batches = \
-            parts.started, parts.charset, parts.loader, parts.batches
+        self.world, self.rank, self.g, self.indicator = (
+            parts.world,
+            parts.rank,
+            parts.g,
+            parts.indicator,
+        )
+        self.started, self.charset, self.loader, self.batches = (
+            parts.started,
+            parts.charset,
+            parts.loader,
+            parts.batches,
+        )
         self.eval_loader, self.layer = parts.eval_loader, parts.layer
         g = self.g
         self.loss_fn = CTCLoss()
@@ -145,8 +169,10 @@ class Trainer:
         self.optimizer, self.lr = ppocr_lr.build_optimizer(
             plateau_follows_the_metric(config.get("Optimizer", {}), self.indicator),
             epochs=self.epochs,
-            step_each_epoch=self.step_each_epoch, model=self.layer,
-            global_batch_size=parts.global_batch)
+            step_each_epoch=self.step_each_epoch,
+            model=self.layer,
+            global_batch_size=parts.global_batch,
+        )
         logger.info(f"schedule: {self.lr.describe()}")
         self.epoch, self.global_step, self.step_in_epoch = 1, 0, 0
         self.best = {self.indicator: -1.0}
@@ -156,7 +182,8 @@ class Trainer:
         self.save_dir = g["save_model_dir"]
         self.total = self.epochs * self.step_each_epoch
         self.metrics_path = os.path.join(
-            self.save_dir, "metrics.jsonl" if self.rank == 0 else f"metrics.rank{self.rank}.jsonl")
+            self.save_dir, "metrics.jsonl" if self.rank == 0 else f"metrics.rank{self.rank}.jsonl"
+        )
         self.metrics = None
         if self.global_step < self.total:  # a finished run's outputs are left as they are
             os.makedirs(self.save_dir, exist_ok=True)
@@ -172,22 +199,36 @@ class Trainer:
         self.global_step, self.step_in_epoch = record["global_step"], record["step_in_epoch"]
         self.epoch, self.best = record["epoch"], record.get("best_model_dict", self.best)
         if record.get("step_each_epoch") != self.step_each_epoch:
-            logger.warning(f"the checkpoint was trained with {record.get('step_each_epoch')} "
-                           f"steps per epoch, this run has {self.step_each_epoch}")
+            logger.warning(
+                f"the checkpoint was trained with {record.get('step_each_epoch')} "
+                f"steps per epoch, this run has {self.step_each_epoch}"
+            )
         if self.lr.last_epoch != self.global_step:
-            raise TrainError(f"Global.checkpoints: the schedule's step ({self.lr.last_epoch}) "
-                             f"and the training step ({self.global_step}) disagree")
-        logger.info(f"resumed from {prefix} at epoch {self.epoch}, global step "
-                    f"{self.global_step}, lr {self.lr.last_lr:.6g}")
+            raise TrainError(
+                f"Global.checkpoints: the schedule's step ({self.lr.last_epoch}) "
+                f"and the training step ({self.global_step}) disagree"
+            )
+        logger.info(
+            f"resumed from {prefix} at epoch {self.epoch}, global step "
+            f"{self.global_step}, lr {self.lr.last_lr:.6g}"
+        )
 
     def save(self, name: str, next_epoch: int, in_epoch: int) -> None:
         if self.rank == 0:
-            checkpoint.save(os.path.join(self.save_dir, name), self.layer.state_dict(),
-                            self.optimizer.state_dict(),
-                            {"epoch": next_epoch, "global_step": self.global_step,
-                             "step_in_epoch": in_epoch, "best_model_dict": self.best,
-                             "step_each_epoch": self.step_each_epoch, "world_size": self.world,
-                             "config": self.config})
+            checkpoint.save(
+                os.path.join(self.save_dir, name),
+                self.layer.state_dict(),
+                self.optimizer.state_dict(),
+                {
+                    "epoch": next_epoch,
+                    "global_step": self.global_step,
+                    "step_in_epoch": in_epoch,
+                    "best_model_dict": self.best,
+                    "step_each_epoch": self.step_each_epoch,
+                    "world_size": self.world,
+                    "config": self.config,
+                },
+            )
 
     def step(self, images, labels, lengths) -> dict:
         """One update and one ``lr.step()``; returns the step's metrics record."""
@@ -204,27 +245,37 @@ class Trainer:
         self.timings.steps += 1
         self.global_step += 1
         self.step_in_epoch += 1
-        record = {"kind": "step", "global_step": self.global_step, "epoch": self.epoch,
-                  "lr": lr_value, "loss": float(loss)}
+        record = {
+            "kind": "step",
+            "global_step": self.global_step,
+            "epoch": self.epoch,
+            "lr": lr_value,
+            "loss": float(loss),
+        }
         if self.g["cal_metric_during_train"]:
             predictions = decode_batch(logits.numpy(), self.charset)
-            texts = [self.charset.text(label, int(n)) for label, n in zip(labels.numpy(),
-                                                                  lengths.numpy())]
+            texts = [
+                self.charset.text(label, int(n))
+                for label, n in zip(labels.numpy(), lengths.numpy())
+            ]
             record["acc"] = RecMetric().update(predictions, texts)
         self.metrics.write(record)
         seconds = time.perf_counter() - started
-        self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"]:]
+        self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"] :]
         return record
 
     def log_progress(self, record: dict) -> None:
         total = self.epochs * self.step_each_epoch
-        if self.rank or not (self.global_step % self.g["print_batch_step"] == 0
-                             or self.global_step == total):
+        if self.rank or not (
+            self.global_step % self.g["print_batch_step"] == 0 or self.global_step == total
+        ):
             return
         seconds = sum(t for _, t in self.window) / len(self.window)
-        line = (f"epoch: [{self.epoch}/{self.epochs}], global_step: {self.global_step}, "
-                f"lr: {record['lr']:.6f}, loss: "
-                f"{np.mean([r['loss'] for r, _ in self.window]):.4f}")
+        line = (
+            f"epoch: [{self.epoch}/{self.epochs}], global_step: {self.global_step}, "
+            f"lr: {record['lr']:.6f}, loss: "
+            f"{np.mean([r['loss'] for r, _ in self.window]):.4f}"
+        )
         if "acc" in record:
             line += f", acc: {np.mean([r['acc'] for r, _ in self.window]):.4f}"
         eta = datetime.timedelta(seconds=int(seconds * (total - self.global_step)))
@@ -237,23 +288,30 @@ class Trainer:
             return
         if self.world > 1:  # every rank, so that rank 0 evaluates what the checkpoint holds
             average_statistics(self.layer, self.world)
-        result = (evaluate(self.layer, self.eval_loader, self.charset)
-                  if self.eval_loader is not None else None)
+        result = (
+            evaluate(self.layer, self.eval_loader, self.charset)
+            if self.eval_loader is not None
+            else None
+        )
         if self.lr.takes_reports:  # a plateau schedule hears the metric on every rank
             self.report_metric(result[self.indicator] if result else 0.0)
         if result is None:
             return
         self.last_eval = dict(result, global_step=self.global_step)
-        self.metrics.write({"kind": "eval", "global_step": self.global_step,
-                            "epoch": self.epoch, **result})
-        logger.info(f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: "
-                    f"{result['norm_edit_dis']:.4f}")
+        self.metrics.write(
+            {"kind": "eval", "global_step": self.global_step, "epoch": self.epoch, **result}
+        )
+        logger.info(
+            f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: {result['norm_edit_dis']:.4f}"
+        )
         if result[self.indicator] > self.best.get(self.indicator, -1.0):
             self.best = dict(result, global_step=self.global_step, epoch=self.epoch)
             self.save("best_accuracy", self.epoch, self.step_in_epoch)
             logger.info(f"save best model to {os.path.join(self.save_dir, 'best_accuracy')}")
-        logger.info(f"best metric, {self.indicator}: {self.best[self.indicator]:.4f}, at "
-                    f"global step {self.best['global_step']}")
+        logger.info(
+            f"best metric, {self.indicator}: {self.best[self.indicator]:.4f}, at "
+            f"global step {self.best['global_step']}"
+        )
 
     def report_metric(self, value: float) -> None:
         """Rank 0's evaluation of ``Metric.main_indicator`` to the schedule, on every rank
@@ -265,25 +323,32 @@ class Trainer:
         before = self.lr.last_lr
         self.lr.report(value)
         if self.lr.last_lr != before:
-            logger.info(f"{self.indicator} stopped improving: the learning rate is now "
-                        f"{self.lr.last_lr:.6g}")
+            logger.info(
+                f"{self.indicator} stopped improving: the learning rate is now "
+                f"{self.lr.last_lr:.6g}"
+            )
 
     def end_epoch(self) -> None:
         self.step_in_epoch = 0
         if self.world > 1:
             average_statistics(self.layer, self.world)
         self.save("latest", self.epoch + 1, 0)
-        logger.info(f"save model in {os.path.join(self.save_dir, 'latest')} "
-                    f"(epoch {self.epoch})")
+        logger.info(f"save model in {os.path.join(self.save_dir, 'latest')} (epoch {self.epoch})")
         if self.epoch % self.g["save_epoch_step"] == 0:
             self.save(f"iter_epoch_{self.epoch}", self.epoch + 1, 0)
 
     def run(self) -> dict:
         if self.metrics is None:
-            logger.info(f"the run is already complete (global step {self.global_step:,} of "
-                        f"{self.total:,}); nothing to do, the outputs are left as they are")
-            return {"kind": "summary", "global_step": self.global_step, "rank": self.rank,
-                    "already_complete": True}
+            logger.info(
+                f"the run is already complete (global step {self.global_step:,} of "
+                f"{self.total:,}); nothing to do, the outputs are left as they are"
+            )
+            return {
+                "kind": "summary",
+                "global_step": self.global_step,
+                "rank": self.rank,
+                "already_complete": True,
+            }
         self.model.train()
         for epoch in range(self.epoch, self.epochs + 1):
             self.epoch = epoch
@@ -295,28 +360,41 @@ class Trainer:
         return self.finish()
 
     def finish(self) -> dict:
-        summary = {"kind": "summary", "global_step": self.global_step, "rank": self.rank,
-                   "weights_sha256": checkpoint.weights_digest(self.layer),
-                   "seconds": time.time() - self.started,
-                   "step_seconds": self.timings.per_step(),
-                   "scheduler_share": self.timings.scheduler_share()}
+        summary = {
+            "kind": "summary",
+            "global_step": self.global_step,
+            "rank": self.rank,
+            "weights_sha256": checkpoint.weights_digest(self.layer),
+            "seconds": time.time() - self.started,
+            "step_seconds": self.timings.per_step(),
+            "scheduler_share": self.timings.scheduler_share(),
+        }
         if self.eval_loader is not None:
             # the weights have not changed since an evaluation at the last step
-            final = self.last_eval if (self.last_eval or {}).get("global_step") == \
-                self.global_step else evaluate(self.layer, self.eval_loader, self.charset)
+            final = (
+                self.last_eval
+                if (self.last_eval or {}).get("global_step") == self.global_step
+                else evaluate(self.layer, self.eval_loader, self.charset)
+            )
             summary.update(final_acc=final["acc"], final_norm_edit_dis=final["norm_edit_dis"])
-            logger.info(f"final eval: acc {final['acc']:.4f}, norm_edit_dis "
-                        f"{final['norm_edit_dis']:.4f}")
+            logger.info(
+                f"final eval: acc {final['acc']:.4f}, norm_edit_dis {final['norm_edit_dis']:.4f}"
+            )
         self.metrics.write(summary)
         self.metrics.close()
         if self.rank == 0:
             png = os.path.join(self.save_dir, "train_curves.png")
-            plot_curves(self.metrics_path, png,
-                        f"{self.lr.name}, {self.epochs} epochs x {self.step_each_epoch} steps "
-                        f"x {self.world} process(es)")
-            logger.info(f"curves in {png}; {summary['seconds']:.0f}s in all, "
-                        f"{summary['step_seconds'] * 1e3:.1f} ms per step, scheduler "
-                        f"{summary['scheduler_share'] * 100:.4f}% of it")
+            plot_curves(
+                self.metrics_path,
+                png,
+                f"{self.lr.name}, {self.epochs} epochs x {self.step_each_epoch} steps "
+                f"x {self.world} process(es)",
+            )
+            logger.info(
+                f"curves in {png}; {summary['seconds']:.0f}s in all, "
+                f"{summary['step_seconds'] * 1e3:.1f} ms per step, scheduler "
+                f"{summary['scheduler_share'] * 100:.4f}% of it"
+            )
         return summary
 
 
@@ -325,8 +403,13 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description="Train a text recognizer with ppocr_lr.")
     parser.add_argument("-c", "--config", required=True, help="YAML config")
-    parser.add_argument("-o", "--opt", nargs="+", default=[],
-                        help="overrides such as Global.epoch_num=4 (values parsed as YAML)")
+    parser.add_argument(
+        "-o",
+        "--opt",
+        nargs="+",
+        default=[],
+        help="overrides such as Global.epoch_num=4 (values parsed as YAML)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="When training, we now always track")
     # ppocr_lr's notices are log records here (console and train.log), not also warnings

@@ -28,5 +28,17 @@ from .resolve import Preview, build, load
 from .run_length import run_length
 from .sources import Source, read_source
 
-__all__ = ["Source", "Preview", "read_source", "run_length", "build", "load", "report",
-           "epoch_rows", "plot", "check", "list_schedules", "NOMINAL_STEPS_PER_EPOCH"]
+__all__ = [
+    "Source",
+    "Preview",
+    "read_source",
+    "run_length",
+    "build",
+    "load",
+    "report",
+    "epoch_rows",
+    "plot",
+    "check",
+    "list_schedules",
+    "NOMINAL_STEPS_PER_EPOCH",
+]

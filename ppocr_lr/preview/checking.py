@@ -14,8 +14,12 @@ from ..config import global_batch_size as batch_of, section
 NOMINAL_STEPS_PER_EPOCH = 1000  # what `check` uses when no run length is given
 
 
-def check(config: dict, steps_per_epoch: Optional[int] = None,
-          epochs: Optional[int] = None, global_batch_size: Optional[int] = None) -> list[str]:
+def check(
+    config: dict,
+    steps_per_epoch: Optional[int] = None,
+    epochs: Optional[int] = None,
+    global_batch_size: Optional[int] = None,
+) -> list[str]:
     """Every problem, each with its YAML path; an empty list when the block is clean.
 
     The run length is ``epochs`` (default ``Global.epoch_num``; an lr-only file needs it)
@@ -39,8 +43,11 @@ def check(config: dict, steps_per_epoch: Optional[int] = None,
     except (ConfigValueError, ConfigTypeError) as err:
         problems.append(str(err))
     if epochs is None:
-        problems.append("the run length in epochs is unknown: pass --epochs" if lr_only else
-                        "Global.epoch_num: missing (the run length in epochs)")
+        problems.append(
+            "the run length in epochs is unknown: pass --epochs"
+            if lr_only
+            else "Global.epoch_num: missing (the run length in epochs)"
+        )
         epochs = 1
     spe = steps_per_epoch or NOMINAL_STEPS_PER_EPOCH
     optimizer = config["Optimizer"]
@@ -61,8 +68,11 @@ def check(config: dict, steps_per_epoch: Optional[int] = None,
     if not isinstance(optimizer, dict):
         return problems + [f"Optimizer: got {shown(optimizer)}; expected a mapping"]
     if "lr" in optimizer:
-        attempt(lambda: build_lr_scheduler(optimizer["lr"], epochs, spe,
-                                           global_batch_size=global_batch_size))
+        attempt(
+            lambda: build_lr_scheduler(
+                optimizer["lr"], epochs, spe, global_batch_size=global_batch_size
+            )
+        )
     if not lr_only:  # the rest of the block, with a stand-in lr so each problem shows once
         stand_in = dict(optimizer, lr={"learning_rate": 1.0}) if "lr" in optimizer else optimizer
         attempt(lambda: resolve_optimizer(stand_in, epochs, spe))

@@ -38,23 +38,30 @@ def findings(s: LRSchedule, block: dict) -> list[str]:
         if isinstance(kind, (EpochBoundaries, StepBoundaries)):
             for i, b in enumerate(value):
                 if w + b > total:
-                    notes.append(f"{s.path}.{key}[{i}] = {as_written(block, key, i)} is past "
-                                 f"the end of the run (the rate would change at step "
-                                 f"{w + b:,} of {total:,}): it never takes effect")
+                    notes.append(
+                        f"{s.path}.{key}[{i}] = {as_written(block, key, i)} is past "
+                        f"the end of the run (the rate would change at step "
+                        f"{w + b:,} of {total:,}): it never takes effect"
+                    )
         elif isinstance(kind, (Epochs, Steps)) and value and w + value > total:
-            notes.append(f"{s.path}.{key} = {block[key]} ({value:,} steps) is longer than the "
-                         f"run after the warm-up ({total - w:,} steps)")
+            notes.append(
+                f"{s.path}.{key} = {block[key]} ({value:,} steps) is longer than the "
+                f"run after the warm-up ({total - w:,} steps)"
+            )
     if w and not s.config["decay_ends_at_last_step"] and w < total:
         try:  # the same block with its decay ending on the last step
             with messages.collecting():
-                twin = build_lr_scheduler(dict(block, decay_ends_at_last_step=True),
-                                          s.run.epochs, spe)
+                twin = build_lr_scheduler(
+                    dict(block, decay_ends_at_last_step=True), s.run.epochs, spe
+                )
         except (ConfigValueError, ConfigTypeError):
             return notes  # no such twin (too short for its phases): nothing to compare
         last, fitted = s.lr_at(total), twin.lr_at(total)
         if not math.isclose(last, fitted, rel_tol=1e-6, abs_tol=1e-15):
-            notes.append(f"the decay runs {w:,} steps past the end of the run (PaddleOCR's "
-                         f"warm-up does not shorten it): the last step's learning rate is "
-                         f"{last:.6g}, not {fitted:.6g}; decay_ends_at_last_step: true ends "
-                         "the decay on the last step")
+            notes.append(
+                f"the decay runs {w:,} steps past the end of the run (PaddleOCR's "
+                f"warm-up does not shorten it): the last step's learning rate is "
+                f"{last:.6g}, not {fitted:.6g}; decay_ends_at_last_step: true ends "
+                "the decay on the last step"
+            )
     return notes

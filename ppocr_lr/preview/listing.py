@@ -25,8 +25,11 @@ def list_schedules() -> str:
         for p in cls.params:
             out.append(f"    {_describe(p)}")
         if cls.paddleocr_drops:
-            out.append("    (PaddleOCR does not read " + ", ".join(cls.paddleocr_drops)
-                       + ": ignored unless listed in honour)")
+            out.append(
+                "    (PaddleOCR does not read "
+                + ", ".join(cls.paddleocr_drops)
+                + ": ignored unless listed in honour)"
+            )
     out.append("")
     out.append("Every name also takes the warm-up keys, and strict (every notice an error):")
     out += [f"    {_describe(p)}" for p in WARMUP_PARAMS]
@@ -43,8 +46,7 @@ def _fields(p) -> tuple[str, str, str, str]:
     else:
         default = show_value(p.default)
     kinds = [(p.name, p.kind), *p.aliases.items()]
-    kind = "; ".join(f"{k}: {v.describe()}" for k, v in kinds) if p.aliases else \
-        p.kind.describe()
+    kind = "; ".join(f"{k}: {v.describe()}" for k, v in kinds) if p.aliases else p.kind.describe()
     return keys, default, kind, plain(p.doc) if p.doc else ""
 
 
@@ -57,6 +59,7 @@ def reference_markdown() -> str:
     """``docs/reference.md``: a section per name (its formula, a table of its keys), then
     the keys every name takes.  ``python tools/make_reference.py`` writes it; a test checks
     that the file is current."""
+
     def table(params):
         rows = ["| key | default | accepted values | meaning |", "|---|---|---|---|"]
         for p in params:
@@ -64,21 +67,32 @@ def reference_markdown() -> str:
             rows.append("| " + " | ".join(cells) + " |")
         return rows
 
-    out = ["# YAML reference", "",
-           "Generated from the `Param` declarations by `python tools/make_reference.py`; "
-           "`ppocr-lr list` prints the same in a terminal.", ""]
+    out = [
+        "# YAML reference",
+        "",
+        "Generated from the `Param` declarations by `python tools/make_reference.py`; "
+        "`ppocr-lr list` prints the same in a terminal.",
+        "",
+    ]
     for name in available_schedulers():
         cls = scheduler_class(name)
         summary = " ".join(plain((cls.__doc__ or "").strip().split("\n\n")[0]).split())
         out += [f"## {name}", "", summary, ""]
         out += table(cls.params) if cls.params else ["(no keys of its own)"]
         if cls.paddleocr_drops:
-            out += ["", "PaddleOCR does not read " + ", ".join(f"`{k}`" for k in
-                                                           cls.paddleocr_drops)
-                    + ": ignored, with a notice, unless listed in `honour`."]
+            out += [
+                "",
+                "PaddleOCR does not read "
+                + ", ".join(f"`{k}`" for k in cls.paddleocr_drops)
+                + ": ignored, with a notice, unless listed in `honour`.",
+            ]
         out.append("")
-    out += ["## Keys of every name", "",
-            "The warm-up and batch-scaling keys below; also `strict: true` (every notice an "
-            "error) and, where PaddleOCR ignores keys, `honour: [key, ...]`.", ""]
+    out += [
+        "## Keys of every name",
+        "",
+        "The warm-up and batch-scaling keys below; also `strict: true` (every notice an "
+        "error) and, where PaddleOCR ignores keys, `honour: [key, ...]`.",
+        "",
+    ]
     out += table(WARMUP_PARAMS)
     return "\n".join(out) + "\n"

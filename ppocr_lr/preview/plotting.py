@@ -23,7 +23,7 @@ def _drawable(steps: np.ndarray, values: np.ndarray):
     buckets = np.array_split(np.arange(steps.size), DRAWN_POINTS)
     xs, ys = [], []
     for b in buckets:
-        chunk = values[b[0]:b[-1] + 1]
+        chunk = values[b[0] : b[-1] + 1]
         for i in sorted({int(chunk.argmin()), int(chunk.argmax())}):
             xs.append(steps[b[0] + i])
             ys.append(chunk[i])
@@ -35,8 +35,13 @@ def _literal(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def plot(previews: Sequence[Preview], path: str, log_y: bool = False,
-         size: tuple[int, int] = (900, 500), title: Optional[str] = None) -> str:
+def plot(
+    previews: Sequence[Preview],
+    path: str,
+    log_y: bool = False,
+    size: tuple[int, int] = (900, 500),
+    title: Optional[str] = None,
+) -> str:
     """Draw the schedules on one figure (x in epochs, steps on the top axis, warm-up
     shaded) and save it as PNG or SVG (by ``path``'s extension)."""
     import matplotlib
@@ -48,8 +53,9 @@ def plot(previews: Sequence[Preview], path: str, log_y: bool = False,
         raise ConfigValueError("", f"{path}: the figure must be a .png or .svg file")
     width, height = size
     if not (100 <= width <= MAX_PIXELS and 100 <= height <= MAX_PIXELS):
-        raise ConfigValueError("", f"--size {width}x{height}: expected 100 to {MAX_PIXELS} "
-                               "pixels a side")
+        raise ConfigValueError(
+            "", f"--size {width}x{height}: expected 100 to {MAX_PIXELS} pixels a side"
+        )
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     ax = fig.subplots()
@@ -61,8 +67,7 @@ def plot(previews: Sequence[Preview], path: str, log_y: bool = False,
         note = ", no reduction" if s.takes_reports else ""
         ax.plot(x / spe, y, color=colour, lw=1.6, label=_literal(f"{p.label} ({s.name}{note})"))
         if s.warmup_steps:
-            ax.axvspan(0, min(s.warmup_steps, s.total_steps) / spe, color=colour, alpha=0.12,
-                       lw=0)
+            ax.axvspan(0, min(s.warmup_steps, s.total_steps) / spe, color=colour, alpha=0.12, lw=0)
     first = previews[0].schedule
     spe0 = first.run.step_each_epoch
     top = ax.secondary_xaxis("top", functions=(lambda e: e * spe0, lambda n: n / spe0))
@@ -76,9 +81,14 @@ def plot(previews: Sequence[Preview], path: str, log_y: bool = False,
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     if title is None:
-        title = (f"{first.run.epochs} epochs x {spe0:,} steps = {first.total_steps:,} steps"
-                 if same else "; ".join(f"{p.label}: {p.schedule.run.epochs} x "
-                                        f"{p.schedule.run.step_each_epoch:,}" for p in previews))
+        title = (
+            f"{first.run.epochs} epochs x {spe0:,} steps = {first.total_steps:,} steps"
+            if same
+            else "; ".join(
+                f"{p.label}: {p.schedule.run.epochs} x {p.schedule.run.step_each_epoch:,}"
+                for p in previews
+            )
+        )
     shaded = "  (shaded: warm-up)" if any(p.schedule.warmup_steps for p in previews) else ""
     ax.set_title(_literal(title) + shaded, fontsize="medium", pad=10)
     fig.tight_layout()

@@ -46,8 +46,9 @@ def _parameter_rows(p: Preview) -> list[str]:
         key = s.keys_written.get(param.name, param.name)
         value, kind = s.config[param.name], param.kind_for(key)
         shown = "-" if value is None else show_value(value)
-        if value is not None and (param.kind.unit == "steps"
-                                  or isinstance(param.kind, (Epochs, EpochBoundaries))):
+        if value is not None and (
+            param.kind.unit == "steps" or isinstance(param.kind, (Epochs, EpochBoundaries))
+        ):
             shown += " steps"
             if kind.unit == "epochs" and s.sources[param.name] == "config":
                 shown = f"{show_value(p.block[key])} epochs = {shown}"  # as written, in steps
@@ -70,36 +71,42 @@ def report(p: Preview) -> str:
     s = p.schedule
     total, spe, w = s.total_steps, s.run.step_each_epoch, s.warmup_steps
     steps, values = p.curve()
-    lines = [f"{p.label}: {s.name} ({type(s).__module__}.{type(s).__name__})",
-             f"  run: {s.run.epochs:,} epochs x {spe:,} steps = {total:,} steps "
-             f"(epochs: {p.run_sources.get('epochs', 'given')}; steps per epoch: "
-             f"{p.run_sources.get('step_each_epoch', 'given')})"]
+    lines = [
+        f"{p.label}: {s.name} ({type(s).__module__}.{type(s).__name__})",
+        f"  run: {s.run.epochs:,} epochs x {spe:,} steps = {total:,} steps "
+        f"(epochs: {p.run_sources.get('epochs', 'given')}; steps per epoch: "
+        f"{p.run_sources.get('step_each_epoch', 'given')})",
+    ]
     if w:
         start = s.config["warmup_start_lr"]
-        lines.append(f"  warm-up: {w:,} steps = {w / spe:g} epochs, {start:g} -> "
-                     f"{s.peak_lr:g}")
+        lines.append(f"  warm-up: {w:,} steps = {w / spe:g} epochs, {start:g} -> {s.peak_lr:g}")
     else:
         lines.append("  warm-up: none")
     if s.batch_rule is not None:
         rule, batch, reference = s.batch_rule
-        lines.append(f"  batch scaling: {rule}, every rate x{s.batch_scale:.6g} (global batch "
-                     f"{batch} [{p.run_sources.get('global_batch_size', 'given')}], "
-                     f"reference {reference})")
+        lines.append(
+            f"  batch scaling: {rule}, every rate x{s.batch_scale:.6g} (global batch "
+            f"{batch} [{p.run_sources.get('global_batch_size', 'given')}], "
+            f"reference {reference})"
+        )
     lines.append("  parameters:")
     lines += _parameter_rows(p)
     for name, value in (("epochs", s.run.epochs), ("step_each_epoch", spe)):
         lines.append(f"    {name:<24} {value:<16} [trainer: {p.run_sources.get(name)}]")
     sampled = f" (over {steps.size:,} sampled steps)" if p.sampled else ""
-    lines.append(f"  learning rate{sampled}: max {values.max():.6g} (step "
-                 f"{int(steps[values.argmax()]):,}), min {values.min():.6g} (step "
-                 f"{int(steps[values.argmin()]):,}), final {values[-1]:.6g} (step {total:,})")
+    lines.append(
+        f"  learning rate{sampled}: max {values.max():.6g} (step "
+        f"{int(steps[values.argmax()]):,}), min {values.min():.6g} (step "
+        f"{int(steps[values.argmin()]):,}), final {values[-1]:.6g} (step {total:,})"
+    )
     lines.append(f"  {'epoch':>7} {'step':>12} {'lr':>14}")
     rows = epoch_rows(p)
     for epoch, lr in zip(rows, s.lr_array(np.array(rows, dtype=np.int64) * spe)):
         lines.append(f"  {epoch:>7} {epoch * spe:>12,} {lr:>14.6g}")
     if s.takes_reports:
-        lines.append("  note: the rate falls only when evaluations report a plateau; shown "
-                     "as if none does")
+        lines.append(
+            "  note: the rate falls only when evaluations report a plateau; shown as if none does"
+        )
     lines.append("  warnings:" if p.warnings else "  warnings: none")
     lines += [f"    - {note}" for note in p.warnings]
     return "\n".join(lines)

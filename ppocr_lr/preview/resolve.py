@@ -50,29 +50,54 @@ class Preview:
                 for _, _, _, value in written(s):
                     if isinstance(value, list):
                         marks += [w + b + d for b in value for d in (-1, 0)]
-                steps = np.unique(np.concatenate([
-                    np.linspace(0, total, EVERY_STEP_UP_TO).round().astype(np.int64),
-                    np.array([m for m in marks if 0 <= m <= total], dtype=np.int64)]))
+                steps = np.unique(
+                    np.concatenate(
+                        [
+                            np.linspace(0, total, EVERY_STEP_UP_TO).round().astype(np.int64),
+                            np.array([m for m in marks if 0 <= m <= total], dtype=np.int64),
+                        ]
+                    )
+                )
             self._curve = (steps, s.lr_array(steps))
         return self._curve
 
 
-def build(source: Source, epochs: int, steps_per_epoch: int, origins: dict,
-          global_batch_size: Optional[int] = None) -> Preview:
+def build(
+    source: Source,
+    epochs: int,
+    steps_per_epoch: int,
+    origins: dict,
+    global_batch_size: Optional[int] = None,
+) -> Preview:
     """Build the schedule, collecting its notices and what the run says about it."""
     with messages.collecting() as said:
-        schedule = build_lr_scheduler(source.lr_block, epochs, steps_per_epoch,
-                                      global_batch_size=global_batch_size)
-    return Preview(source.label, schedule, dict(source.lr_block), origins,
-                   [str(n) for n in said] + findings(schedule, source.lr_block),
-                   source.overridden)
+        schedule = build_lr_scheduler(
+            source.lr_block, epochs, steps_per_epoch, global_batch_size=global_batch_size
+        )
+    return Preview(
+        source.label,
+        schedule,
+        dict(source.lr_block),
+        origins,
+        [str(n) for n in said] + findings(schedule, source.lr_block),
+        source.overridden,
+    )
 
 
-def load(path: Optional[str] = None, inline: Optional[str] = None, *,
-         epochs: Optional[int] = None, steps_per_epoch: Optional[int] = None,
-         dataset_size: Optional[int] = None, batch_size: Optional[int] = None, nproc: int = 1,
-         overrides: Iterable[str] = (), label: Optional[str] = None) -> Preview:
+def load(
+    path: Optional[str] = None,
+    inline: Optional[str] = None,
+    *,
+    epochs: Optional[int] = None,
+    steps_per_epoch: Optional[int] = None,
+    dataset_size: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    nproc: int = 1,
+    overrides: Iterable[str] = (),
+    label: Optional[str] = None,
+) -> Preview:
     """:func:`read_source`, :func:`run_length` and :func:`build` in one call."""
     source = read_source(path, inline, overrides, label)
-    return build(source, *run_length(source, epochs, steps_per_epoch, dataset_size,
-                                     batch_size, nproc))
+    return build(
+        source, *run_length(source, epochs, steps_per_epoch, dataset_size, batch_size, nproc)
+    )

@@ -24,19 +24,23 @@ class Source:
     overridden: frozenset = field(default_factory=frozenset)  # key paths set with -o
 
 
-def read_source(path: Optional[str] = None, inline: Optional[str] = None,
-                overrides: Iterable[str] = (), label: Optional[str] = None) -> Source:
+def read_source(
+    path: Optional[str] = None,
+    inline: Optional[str] = None,
+    overrides: Iterable[str] = (),
+    label: Optional[str] = None,
+) -> Source:
     """Read ``path`` (a whole config or an lr block) or an ``inline`` YAML block; ``label``
     names it in reports and legends (default: the file's name, or ``--lr``)."""
     if (path is None) == (inline is None):
         raise ConfigValueError("", "give a config file or an inline --lr block (one of them)")
-    document = (yaml_config.load_yaml(path) if path is not None
-                else yaml_config.parse_inline(inline))
+    document = yaml_config.load_yaml(path) if path is not None else yaml_config.parse_inline(inline)
     label = label or (os.path.splitext(os.path.basename(path))[0] if path else "--lr")
     where = path or "--lr"
     if not isinstance(document, dict):
-        raise ConfigValueError("", f"{where}: expected a config or an lr block (a mapping), "
-                               f"got {shown(document)}")
+        raise ConfigValueError(
+            "", f"{where}: expected a config or an lr block (a mapping), got {shown(document)}"
+        )
     overrides = list(overrides)
     document = dict(document)
     yaml_config.apply_overrides(document, overrides, optimizer_known_keys)
@@ -45,17 +49,25 @@ def read_source(path: Optional[str] = None, inline: Optional[str] = None,
         section(document, "Global")
         optimizer = section(document, "Optimizer")
         if optimizer is None or not isinstance(optimizer.get("lr"), dict):
-            got = "missing" if optimizer is None or "lr" not in optimizer else \
-                f"got {shown(optimizer['lr'])}"
-            raise ConfigValueError("Optimizer.lr", f"{where}: {got}; expected the "
-                                   "learning-rate block under Optimizer")
+            got = (
+                "missing"
+                if optimizer is None or "lr" not in optimizer
+                else f"got {shown(optimizer['lr'])}"
+            )
+            raise ConfigValueError(
+                "Optimizer.lr", f"{where}: {got}; expected the learning-rate block under Optimizer"
+            )
         epochs = (document.get("Global") or {}).get("epoch_num")
         return Source(label, optimizer["lr"], document, epochs, overridden)
     if "lr" in document:
         block = document["lr"]
         if not isinstance(block, dict):
-            raise ConfigTypeError("lr", f"{where}: got {shown(block)}; expected the "
-                                  "learning-rate block")
-        return Source(label, block, overridden=frozenset(
-            f"Optimizer.{k}" if k.startswith("lr") else k for k in overridden))
+            raise ConfigTypeError(
+                "lr", f"{where}: got {shown(block)}; expected the learning-rate block"
+            )
+        return Source(
+            label,
+            block,
+            overridden=frozenset(f"Optimizer.{k}" if k.startswith("lr") else k for k in overridden),
+        )
     return Source(label, document, overridden=frozenset(f"Optimizer.lr.{k}" for k in overridden))

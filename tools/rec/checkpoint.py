@@ -94,8 +94,10 @@ def _recover(prefix: str) -> None:
             if os.path.exists(candidate) and _sha256(candidate) == hashes[suffix]:
                 break
         else:
-            raise TrainError(f"checkpoint {prefix}: an interrupted save left {suffix} that "
-                             "matches neither the old nor the new state")
+            raise TrainError(
+                f"checkpoint {prefix}: an interrupted save left {suffix} that "
+                "matches neither the old nor the new state"
+            )
     _commit(prefix)
 
 
@@ -107,8 +109,10 @@ def load(prefix: str) -> tuple[dict, dict, dict]:
     _recover(prefix)
     missing = [prefix + s for s in (*DATA, STATES) if not os.path.exists(prefix + s)]
     if missing:
-        raise TrainError(f"Global.checkpoints: {prefix!r} is not a complete checkpoint "
-                         f"(missing {', '.join(missing)})")
+        raise TrainError(
+            f"Global.checkpoints: {prefix!r} is not a complete checkpoint "
+            f"(missing {', '.join(missing)})"
+        )
     try:
         record = _read_record(prefix + STATES)
     except Exception as err:
@@ -116,8 +120,10 @@ def load(prefix: str) -> tuple[dict, dict, dict]:
     hashes = record.get("files", {})
     for suffix in DATA:
         if hashes.get(suffix) != _sha256(prefix + suffix):
-            raise TrainError(f"Global.checkpoints: {prefix}{suffix} does not belong to "
-                             f"{prefix}{STATES} (corrupt, or copied from another checkpoint)")
+            raise TrainError(
+                f"Global.checkpoints: {prefix}{suffix} does not belong to "
+                f"{prefix}{STATES} (corrupt, or copied from another checkpoint)"
+            )
     try:
         model_state, optimizer_state = (paddle.load(prefix + s) for s in DATA)
     except Exception as err:
@@ -141,11 +147,15 @@ def set_weights(model, state: dict, what: str) -> None:
     own = model.state_dict()
     problems = [f"missing {k}" for k in own if k not in state]
     problems += [f"unexpected {k}" for k in state if k not in own]
-    problems += [f"{k}: shape {list(state[k].shape)} vs the model's {list(v.shape)}"
-                 for k, v in own.items() if k in state and list(state[k].shape) != list(v.shape)]
+    problems += [
+        f"{k}: shape {list(state[k].shape)} vs the model's {list(v.shape)}"
+        for k, v in own.items()
+        if k in state and list(state[k].shape) != list(v.shape)
+    ]
     if problems:
-        shown = "; ".join(problems[:4]) + (f"; and {len(problems) - 4} more" if len(problems) > 4
-                                           else "")
+        shown = "; ".join(problems[:4]) + (
+            f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
+        )
         raise TrainError(f"{what}: the weights do not fit this model ({shown})")
     model.set_state_dict(state)
 

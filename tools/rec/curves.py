@@ -24,17 +24,31 @@ def plot_curves(metrics_path: str, png_path: str, title: str) -> None:
     axes[1].plot(x, loss, color="tab:orange", alpha=0.35, label="loss")
     if len(loss) >= 20:
         k = max(len(loss) // 50, 5)
-        axes[1].plot(x[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color="tab:red",
-                     label=f"mean of {k}")
+        axes[1].plot(
+            x[k - 1 :],
+            np.convolve(loss, np.ones(k) / k, "valid"),
+            color="tab:red",
+            label=f"mean of {k}",
+        )
     axes[1].set_ylabel("CTC loss")
     axes[1].set_yscale("log")
     axes[1].legend()
     if any("acc" in r for r in steps):
-        axes[2].plot(x, [r.get("acc", np.nan) for r in steps], color="tab:gray", alpha=0.3,
-                     label="train batch")
+        axes[2].plot(
+            x,
+            [r.get("acc", np.nan) for r in steps],
+            color="tab:gray",
+            alpha=0.3,
+            label="train batch",
+        )
     if evals:
-        axes[2].plot([r["global_step"] for r in evals], [r["acc"] for r in evals], "o-",
-                     color="tab:green", label="eval")
+        axes[2].plot(
+            [r["global_step"] for r in evals],
+            [r["acc"] for r in evals],
+            "o-",
+            color="tab:green",
+            label="eval",
+        )
     axes[2].set_ylabel("word accuracy")
     axes[2].set_ylim(0, 1.02)
     axes[2].set_xlabel("global step")

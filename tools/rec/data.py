@@ -14,13 +14,26 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError, did_you_mean
 from ppocr_lr.messages import notice
-from ppocr_lr.params import (REQUIRED, Flag, Integer, Number, NumberList, Param, Text,
-                             TextList, parse_block)
+from ppocr_lr.params import (
+    REQUIRED,
+    Flag,
+    Integer,
+    Number,
+    NumberList,
+    Param,
+    Text,
+    TextList,
+    parse_block,
+)
 
 from .text import CharacterSet, TrainError
 
-IMAGE_SHAPE = Param("image_shape", NumberList(Number(minimum=1.0)), [1, 32, 128],
-                    "[channels, height, width] of the network input (channels: 1)")
+IMAGE_SHAPE = Param(
+    "image_shape",
+    NumberList(Number(minimum=1.0)),
+    [1, 32, 128],
+    "[channels, height, width] of the network input (channels: 1)",
+)
 
 
 def normalise(gray: np.ndarray) -> np.ndarray:
@@ -38,7 +51,7 @@ class _LabelledImages(paddle.io.Dataset):
     def label_array(self, i: int):
         label = self.labels[i]
         padded = np.zeros(self.charset.max_text_length, dtype=np.int32)
-        padded[:len(label)] = label
+        padded[: len(label)] = label
         return padded, np.int64(len(label))
 
     def __len__(self) -> int:
@@ -58,8 +71,12 @@ class SynthTextDataset(_LabelledImages):
         Param("seed", Integer(minimum=0), 0, "seed of the rendering"),
         IMAGE_SHAPE,
         Param("min_text_length", Integer(minimum=1), 1, "shortest line"),
-        Param("font_size_range", NumberList(Number(minimum=6.0), increasing=True), [18, 28],
-              "[smallest, largest] font size in pixels"),
+        Param(
+            "font_size_range",
+            NumberList(Number(minimum=6.0), increasing=True),
+            [18, 28],
+            "[smallest, largest] font size in pixels",
+        ),
         Param("noise", Number(minimum=0.0), 8.0, "standard deviation of the pixel noise"),
     )
 
@@ -72,8 +89,10 @@ class SynthTextDataset(_LabelledImages):
         low, high = p["font_size_range"]
         longest = charset.max_text_length
         if p["min_text_length"] > longest:
-            raise TrainError(f"{path}.min_text_length ({p['min_text_length']}) is more than "
-                             f"Global.max_text_length ({longest})")
+            raise TrainError(
+                f"{path}.min_text_length ({p['min_text_length']}) is more than "
+                f"Global.max_text_length ({longest})"
+            )
         fonts = {}
         self.images = np.empty((p["num_samples"], self.height, self.width), dtype=np.uint8)
         self.texts = []
@@ -116,8 +135,12 @@ class SimpleDataSet(_LabelledImages):
     PARAMS = (
         Param("data_dir", Text(), "", "folder the image paths are relative to"),
         Param("label_file_list", TextList(), REQUIRED, "label files"),
-        Param("ratio_list", NumberList(Number(0.0, 1.0, True)), None,
-              "share of each label file to use (a seeded sample)"),
+        Param(
+            "ratio_list",
+            NumberList(Number(0.0, 1.0, True)),
+            None,
+            "share of each label file to use (a seeded sample)",
+        ),
         IMAGE_SHAPE,
         Param("delimiter", Text(), "\t", "separator between path and label"),
         Param("seed", Integer(minimum=0), 0, "seed of the ratio_list sample"),
@@ -126,11 +149,15 @@ class SimpleDataSet(_LabelledImages):
     def __init__(self, config: dict, charset: CharacterSet, path: str):
         super().__init__(charset)
         if "transforms" in config:
-            notice(f"{path}.transforms", "the built-in pipeline is used (decode, grayscale, "
-                   "resize keeping the aspect ratio, pad right, scale to [-1, 1]); the listed "
-                   "transforms are not applied")
-        p = parse_block(config, self.PARAMS, path, ignore=("name", "transforms"),
-                        strict=True).values
+            notice(
+                f"{path}.transforms",
+                "the built-in pipeline is used (decode, grayscale, "
+                "resize keeping the aspect ratio, pad right, scale to [-1, 1]); the listed "
+                "transforms are not applied",
+            )
+        p = parse_block(
+            config, self.PARAMS, path, ignore=("name", "transforms"), strict=True
+        ).values
         channels, self.height, self.width = _image_shape(p["image_shape"], path)
         files, ratios = p["label_file_list"], p["ratio_list"] or []
         if ratios and len(ratios) != len(files):
@@ -140,8 +167,9 @@ class SimpleDataSet(_LabelledImages):
         for k, file in enumerate(files):
             try:
                 with open(file, encoding="utf-8") as f:
-                    lines = [(n, line) for n, line in enumerate(f.read().splitlines(), 1)
-                             if line.strip()]
+                    lines = [
+                        (n, line) for n, line in enumerate(f.read().splitlines(), 1) if line.strip()
+                    ]
             except (OSError, UnicodeDecodeError) as err:
                 raise TrainError(f"{path}.label_file_list: cannot read {file!r}: {err}") from None
             if ratios and ratios[k] < 1.0:
@@ -149,8 +177,10 @@ class SimpleDataSet(_LabelledImages):
                 lines = [lines[i] for i in keep]
             for number, line in lines:
                 if p["delimiter"] not in line:
-                    raise TrainError(f"{file}:{number}: expected 'image_path"
-                                     f"{p['delimiter']!r}label', got {line!r}")
+                    raise TrainError(
+                        f"{file}:{number}: expected 'image_path"
+                        f"{p['delimiter']!r}label', got {line!r}"
+                    )
                 image, label = line.split(p["delimiter"], 1)
                 self.labels.append(charset.encode(label, f"{file}:{number}: "))
                 self.paths.append(os.path.join(p["data_dir"], image))
@@ -176,8 +206,9 @@ DATASETS = {"SynthTextDataset": SynthTextDataset, "SimpleDataSet": SimpleDataSet
 
 def _image_shape(shape, path):
     if len(shape) != 3 or shape[0] != 1:
-        raise TrainError(f"{path}.image_shape: got {shape!r}; expected [1, height, width] "
-                         "(grayscale)")
+        raise TrainError(
+            f"{path}.image_shape: got {shape!r}; expected [1, height, width] (grayscale)"
+        )
     return tuple(int(v) for v in shape)
 
 
@@ -214,29 +245,42 @@ def build_loader(config: dict, mode: str, charset: CharacterSet, seed: int):
     """``(dataset, loader, batches)`` for ``config[mode]`` (``Train`` or ``Eval``)."""
     block = config.get(mode)
     if not isinstance(block, dict) or not isinstance(block.get("dataset"), dict):
-        raise TrainError(f"{mode}.dataset: missing; expected a block with name: "
-                         f"{' or '.join(DATASETS)}")
+        raise TrainError(
+            f"{mode}.dataset: missing; expected a block with name: {' or '.join(DATASETS)}"
+        )
     name = block["dataset"].get("name")
     if name not in DATASETS:
-        raise TrainError(f"{mode}.dataset.name: got {name!r}"
-                         f"{did_you_mean(str(name), DATASETS)}; expected one of "
-                         f"{', '.join(DATASETS)}")
+        raise TrainError(
+            f"{mode}.dataset.name: got {name!r}"
+            f"{did_you_mean(str(name), DATASETS)}; expected one of "
+            f"{', '.join(DATASETS)}"
+        )
     try:
         dataset = DATASETS[name](dict(block["dataset"]), charset, f"{mode}.dataset")
-        loader_cfg = parse_block(block.get("loader") or {}, LOADER_PARAMS, f"{mode}.loader",
-                                 ignore=("use_shared_memory",), strict=True).values
+        loader_cfg = parse_block(
+            block.get("loader") or {},
+            LOADER_PARAMS,
+            f"{mode}.loader",
+            ignore=("use_shared_memory",),
+            strict=True,
+        ).values
     except (ConfigValueError, ConfigTypeError) as err:
         raise TrainError(str(err)) from None
     # Training batches are sharded over the processes; evaluation (on rank 0) reads the
     # whole held-out set, whatever the number of processes.
-    sampler = (paddle.io.DistributedBatchSampler if mode == "Train" else
-               paddle.io.BatchSampler)(
-        dataset, batch_size=loader_cfg["batch_size_per_card"], shuffle=loader_cfg["shuffle"],
-        drop_last=loader_cfg["drop_last"])
+    sampler = (paddle.io.DistributedBatchSampler if mode == "Train" else paddle.io.BatchSampler)(
+        dataset,
+        batch_size=loader_cfg["batch_size_per_card"],
+        shuffle=loader_cfg["shuffle"],
+        drop_last=loader_cfg["drop_last"],
+    )
     if len(sampler) == 0:
-        raise TrainError(f"{mode}: {len(dataset)} samples make no batch of "
-                         f"{loader_cfg['batch_size_per_card']} per process with drop_last")
+        raise TrainError(
+            f"{mode}: {len(dataset)} samples make no batch of "
+            f"{loader_cfg['batch_size_per_card']} per process with drop_last"
+        )
     batches = ResumableBatches(sampler, seed)
-    loader = paddle.io.DataLoader(dataset, batch_sampler=batches,
-                                  num_workers=loader_cfg["num_workers"], return_list=True)
+    loader = paddle.io.DataLoader(
+        dataset, batch_sampler=batches, num_workers=loader_cfg["num_workers"], return_list=True
+    )
     return dataset, loader, batches

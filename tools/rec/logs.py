@@ -17,8 +17,9 @@ def setup_logging(save_dir: str, rank: int, filename: str | None = "train.log") 
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.INFO if rank == 0 else logging.WARNING)
-    form = logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
-                             datefmt="%Y/%m/%d %H:%M:%S")
+    form = logging.Formatter(
+        "[%(asctime)s] %(name)s %(levelname)s: %(message)s", datefmt="%Y/%m/%d %H:%M:%S"
+    )
     screen = logging.StreamHandler(sys.stdout)
     screen.setFormatter(form)
     logger.addHandler(screen)

@@ -13,8 +13,7 @@ def edit_distance(a: str, b: str) -> int:
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
 
@@ -41,11 +40,15 @@ class RecMetric:
         correct = sum(p == t for p, t in zip(predictions, labels))
         self.correct += correct
         self.total += len(labels)
-        self.distance += sum(edit_distance(p, t) / max(len(p), len(t), 1)
-                             for p, t in zip(predictions, labels))
+        self.distance += sum(
+            edit_distance(p, t) / max(len(p), len(t), 1) for p, t in zip(predictions, labels)
+        )
         return correct / max(len(labels), 1)
 
     def result(self) -> dict:
         n = max(self.total, 1)
-        return {"acc": self.correct / n, "norm_edit_dis": 1 - self.distance / n,
-                "samples": self.total}
+        return {
+            "acc": self.correct / n,
+            "norm_edit_dis": 1 - self.distance / n,
+            "samples": self.total,
+        }

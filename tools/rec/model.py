@@ -22,18 +22,31 @@ from ppocr_lr.params import Choice, Integer, NumberList, Number, Param, parse_bl
 from .text import TrainError
 
 BACKBONE_PARAMS = (
-    Param("channels", NumberList(Number(minimum=1.0)), [32, 64, 96, 128],
-          "output channels of the four convolution stages"),)
+    Param(
+        "channels",
+        NumberList(Number(minimum=1.0)),
+        [32, 64, 96, 128],
+        "output channels of the four convolution stages",
+    ),
+)
 NECK_PARAMS = (
-    Param("encoder_type", Choice(("rnn", "reshape")), "rnn",
-          "rnn: a bidirectional LSTM over the columns; reshape: none"),
-    Param("hidden_size", Integer(minimum=1), 64, "LSTM units per direction"),)
+    Param(
+        "encoder_type",
+        Choice(("rnn", "reshape")),
+        "rnn",
+        "rnn: a bidirectional LSTM over the columns; reshape: none",
+    ),
+    Param("hidden_size", Integer(minimum=1), 64, "LSTM units per direction"),
+)
 KNOWN = {"Backbone": ("ConvStack",), "Neck": ("SequenceEncoder",), "Head": ("CTCHead",)}
 
 
 def _conv(cin: int, cout: int, kernel, stride, padding) -> list:
-    return [nn.Conv2D(cin, cout, kernel, stride=stride, padding=padding, bias_attr=False),
-            nn.BatchNorm2D(cout), nn.ReLU()]
+    return [
+        nn.Conv2D(cin, cout, kernel, stride=stride, padding=padding, bias_attr=False),
+        nn.BatchNorm2D(cout),
+        nn.ReLU(),
+    ]
 
 
 class ConvStack(nn.Layer):
@@ -44,8 +57,12 @@ class ConvStack(nn.Layer):
     def __init__(self, channels):
         super().__init__()
         c1, c2, c3, c4 = (int(c) for c in channels)
-        self.layers = nn.Sequential(*_conv(1, c1, 3, 2, 1), *_conv(c1, c2, 3, 2, 1),
-                                    *_conv(c2, c3, 3, (2, 1), 1), *_conv(c3, c4, (4, 1), 1, 0))
+        self.layers = nn.Sequential(
+            *_conv(1, c1, 3, 2, 1),
+            *_conv(c1, c2, 3, 2, 1),
+            *_conv(c2, c3, 3, (2, 1), 1),
+            *_conv(c3, c4, (4, 1), 1, 0),
+        )
         self.out_channels = c4
 
     def forward(self, x):
@@ -61,21 +78,28 @@ class CRNN(nn.Layer):
         for part, names in KNOWN.items():
             block = architecture.get(part) or {"name": names[0]}
             if not isinstance(block, dict):
-                raise TrainError(f"Architecture.{part}: got {shown(block)}; expected a block "
-                                 f"such as {{name: {names[0]}}}")
+                raise TrainError(
+                    f"Architecture.{part}: got {shown(block)}; expected a block "
+                    f"such as {{name: {names[0]}}}"
+                )
             block = dict(block)
             if block.get("name") not in names:
-                raise TrainError(f"Architecture.{part}.name: got {block.get('name')!r}; "
-                                 f"expected {' or '.join(names)}")
+                raise TrainError(
+                    f"Architecture.{part}.name: got {block.get('name')!r}; "
+                    f"expected {' or '.join(names)}"
+                )
             block.pop("name")
             blocks[part] = block
-        backbone = parse_block(blocks["Backbone"], BACKBONE_PARAMS, "Architecture.Backbone",
-                               strict=True).values
+        backbone = parse_block(
+            blocks["Backbone"], BACKBONE_PARAMS, "Architecture.Backbone", strict=True
+        ).values
         neck = parse_block(blocks["Neck"], NECK_PARAMS, "Architecture.Neck", strict=True).values
         parse_block(blocks["Head"], (), "Architecture.Head", strict=True)
         if len(backbone["channels"]) != 4:
-            raise TrainError(f"Architecture.Backbone.channels: got {backbone['channels']!r}; "
-                             "expected four numbers")
+            raise TrainError(
+                f"Architecture.Backbone.channels: got {backbone['channels']!r}; "
+                "expected four numbers"
+            )
         self.backbone = ConvStack(backbone["channels"])
         width = self.backbone.out_channels
         if neck["encoder_type"] == "rnn":

@@ -14,8 +14,7 @@ class MetricsFile:
         self.path = path
         if resume_step and os.path.exists(path):  # drop what the resumed steps will redo
             with open(path, encoding="utf-8") as f:
-                kept = [line for line in f if json.loads(line).get("global_step", 0)
-                        <= resume_step]
+                kept = [line for line in f if json.loads(line).get("global_step", 0) <= resume_step]
             with open(path, "w", encoding="utf-8") as f:
                 f.writelines(kept)
         elif os.path.exists(path):

@@ -20,13 +20,16 @@ GLOBAL_PARAMS = (
     Param("print_batch_step", Integer(minimum=1), 10, "log every this many steps"),
     Param("save_model_dir", Text(), "./output/rec", "where checkpoints and logs go"),
     Param("save_epoch_step", Integer(minimum=1), 1000, "also keep iter_epoch_N every N epochs"),
-    Param("eval_batch_step", NumberList(Number(minimum=0.0)), [0, 500],
-          "[start, every]: evaluate every `every` steps after step `start`"),
+    Param(
+        "eval_batch_step",
+        NumberList(Number(minimum=0.0)),
+        [0, 500],
+        "[start, every]: evaluate every `every` steps after step `start`",
+    ),
     Param("checkpoints", Text(), None, "resume from this checkpoint prefix"),
     Param("pretrained_model", Text(), None, "start from these weights (schedule fresh)"),
     Param("seed", Integer(minimum=0), 1024, "seed of weights and data order"),
-    Param("character_dict_path", Text(), None,
-          "one character per line; empty: PaddleOCR's 0-9a-z"),
+    Param("character_dict_path", Text(), None, "one character per line; empty: PaddleOCR's 0-9a-z"),
     Param("max_text_length", Integer(minimum=1), 25, "longest label"),
     Param("use_space_char", Flag(), False, "add ' ' to the character set"),
     Param("cal_metric_during_train", Flag(), True, "log the training batches' accuracy"),
@@ -34,12 +37,23 @@ GLOBAL_PARAMS = (
     Param("use_gpu", Flag(), False, "accepted for PaddleOCR configs; this trainer runs on CPU"),
 )
 # Keys PaddleOCR's Global holds that matter to inference or export, not to training here.
-NOT_FOR_TRAINING = ("save_inference_dir", "use_visualdl", "infer_img", "infer_mode",
-                    "save_res_path", "character_type", "distributed", "d2s_train_image_shape",
-                    "use_amp", "scale_loss", "use_dynamic_loss_scaling", "amp_level",
-                    "pretrained_model_ignore_keys", "calc_epoch_interval")
-SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train",
-            "Eval")
+NOT_FOR_TRAINING = (
+    "save_inference_dir",
+    "use_visualdl",
+    "infer_img",
+    "infer_mode",
+    "save_res_path",
+    "character_type",
+    "distributed",
+    "d2s_train_image_shape",
+    "use_amp",
+    "scale_loss",
+    "use_dynamic_loss_scaling",
+    "amp_level",
+    "pretrained_model_ignore_keys",
+    "calc_epoch_interval",
+)
+SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval")
 
 # PaddleOCR's logger name: ppocr_lr's notices go to its console and train.log, as they
 # do in PaddleOCR's own trainer.
@@ -48,12 +62,15 @@ SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metri
 def load_config(path: str) -> dict:
     config = ppocr_lr.config.load_yaml(path)
     if not isinstance(config, dict):
-        raise TrainError(f"config file {path}: expected a mapping of sections "
-                         f"({', '.join(SECTIONS)})")
+        raise TrainError(
+            f"config file {path}: expected a mapping of sections ({', '.join(SECTIONS)})"
+        )
     unknown = [k for k in config if k not in SECTIONS]
     if unknown:
-        raise TrainError(f"config file {path}: unknown section {unknown[0]!r}"
-                         f"{did_you_mean(str(unknown[0]), SECTIONS)}")
+        raise TrainError(
+            f"config file {path}: unknown section {unknown[0]!r}"
+            f"{did_you_mean(str(unknown[0]), SECTIONS)}"
+        )
     return config
 
 
@@ -65,8 +82,11 @@ def known_keys(config: dict, block) -> list | None:
     return optimizer_known_keys(config, block)
 
 
-SUPPORTED = {"Loss": ("CTCLoss", ()), "PostProcess": ("CTCLabelDecode", ()),
-             "Metric": ("RecMetric", ("main_indicator",))}
+SUPPORTED = {
+    "Loss": ("CTCLoss", ()),
+    "PostProcess": ("CTCLabelDecode", ()),
+    "Metric": ("RecMetric", ("main_indicator",)),
+}
 
 
 def check_sections(config: dict) -> str:
@@ -79,13 +99,17 @@ def check_sections(config: dict) -> str:
             raise TrainError(f"{part}.name: got {got!r}; this trainer implements {name}")
         extra = [k for k in block if k not in ("name", *keys)]
         if extra:
-            raise TrainError(f"{part}.{extra[0]}: not a key of {name} here"
-                             + (f" (keys: {', '.join(keys)})" if keys else ""))
+            raise TrainError(
+                f"{part}.{extra[0]}: not a key of {name} here"
+                + (f" (keys: {', '.join(keys)})" if keys else "")
+            )
     indicator = (config.get("Metric") or {}).get("main_indicator", "acc")
     if indicator not in ("acc", "norm_edit_dis"):
-        raise TrainError(f"Metric.main_indicator: got {indicator!r}"
-                         f"{did_you_mean(str(indicator), ('acc', 'norm_edit_dis'))}; expected "
-                         "acc or norm_edit_dis")
+        raise TrainError(
+            f"Metric.main_indicator: got {indicator!r}"
+            f"{did_you_mean(str(indicator), ('acc', 'norm_edit_dis'))}; expected "
+            "acc or norm_edit_dis"
+        )
     return indicator
 
 
@@ -106,7 +130,9 @@ def read_global(config: dict) -> dict:
     values = parse_block(block, GLOBAL_PARAMS, "Global", strict=True).values
     steps = values["eval_batch_step"]
     if len(steps) != 2 or any(s != int(s) for s in steps) or steps[1] < 1:
-        raise TrainError(f"Global.eval_batch_step: got {steps!r}; expected [start, every] "
-                         "(whole steps, every >= 1)")
+        raise TrainError(
+            f"Global.eval_batch_step: got {steps!r}; expected [start, every] "
+            "(whole steps, every >= 1)"
+        )
     values["eval_batch_step"] = [int(s) for s in steps]
     return values

@@ -48,12 +48,16 @@ class CharacterSet:
     def encode(self, text: str, where: str = "") -> list[int]:
         """CTC targets for ``text``; a clear error for unknown characters or overlong text."""
         if len(text) > self.max_text_length:
-            raise TrainError(f"{where}label {text!r} has {len(text)} characters, more than "
-                             f"Global.max_text_length ({self.max_text_length})")
+            raise TrainError(
+                f"{where}label {text!r} has {len(text)} characters, more than "
+                f"Global.max_text_length ({self.max_text_length})"
+            )
         unknown = sorted({c for c in text if c not in self.index})
         if unknown:
-            raise TrainError(f"{where}label {text!r} has characters not in the dictionary: "
-                             f"{''.join(unknown)!r} (Global.character_dict_path)")
+            raise TrainError(
+                f"{where}label {text!r} has characters not in the dictionary: "
+                f"{''.join(unknown)!r} (Global.character_dict_path)"
+            )
         if not text:
             raise TrainError(f"{where}empty label")
         return [self.index[c] for c in text]

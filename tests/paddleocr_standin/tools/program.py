@@ -57,14 +57,31 @@ def forward(model, batch, config):
     return model(batch[0])
 
 
-def train(config, train_dataloader, valid_dataloader, device, model, loss_class, optimizer,
-          lr_scheduler, post_process_class, eval_class, pre_best_model_dict, logger,
-          step_pre_epoch, vdl_writer, scaler=None, amp_level="O2", amp_custom_black_list=[],
-          amp_custom_white_list=[], amp_dtype="float16"):
+def train(
+    config,
+    train_dataloader,
+    valid_dataloader,
+    device,
+    model,
+    loss_class,
+    optimizer,
+    lr_scheduler,
+    post_process_class,
+    eval_class,
+    pre_best_model_dict,
+    logger,
+    step_pre_epoch,
+    vdl_writer,
+    scaler=None,
+    amp_level="O2",
+    amp_custom_black_list=[],
+    amp_custom_white_list=[],
+    amp_dtype="float16",
+):
     g = config["Global"]
     global_step = pre_best_model_dict.get("global_step", 0)
     start_epoch = pre_best_model_dict.get("epoch", 0) + 1
-    start_eval_step, eval_batch_step = g.get("eval_batch_step", [0, 10 ** 9])
+    start_eval_step, eval_batch_step = g.get("eval_batch_step", [0, 10**9])
     rank = dist.get_rank()
     name = "lr_trace.jsonl" if rank == 0 else f"lr_trace.rank{rank}.jsonl"
     trace = open(os.path.join(g["save_model_dir"], name), "a")
@@ -79,30 +96,50 @@ def train(config, train_dataloader, valid_dataloader, device, model, loss_class,
                 lr_scheduler.step()
             global_step += 1
             lr = optimizer.get_lr()
-            trace.write(json.dumps({"global_step": global_step, "lr": lr,
-                                    "loss": float(loss)}) + "\n")
+            trace.write(
+                json.dumps({"global_step": global_step, "lr": lr, "loss": float(loss)}) + "\n"
+            )
             if global_step % g.get("print_batch_step", 10) == 0:
-                logger.info(f"epoch: [{epoch}/{g['epoch_num']}], global_step: {global_step}, "
-                            f"lr: {lr:.6f}, loss: {float(loss):.5f}")
-            if (valid_dataloader is not None and global_step > start_eval_step
-                    and (global_step - start_eval_step) % eval_batch_step == 0
-                    and rank == 0):
+                logger.info(
+                    f"epoch: [{epoch}/{g['epoch_num']}], global_step: {global_step}, "
+                    f"lr: {lr:.6f}, loss: {float(loss):.5f}"
+                )
+            if (
+                valid_dataloader is not None
+                and global_step > start_eval_step
+                and (global_step - start_eval_step) % eval_batch_step == 0
+                and rank == 0
+            ):
                 cur_metric = eval(model, valid_dataloader, post_process_class, eval_class)
-                logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in
-                                                        cur_metric.items()))
+                logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in cur_metric.items()))
                 evals.write(json.dumps({"global_step": global_step, **cur_metric}) + "\n")
         if rank == 0:
-            save_model(model, optimizer, os.path.join(g["save_model_dir"], "latest"),
-                       epoch=epoch, global_step=global_step)
+            save_model(
+                model,
+                optimizer,
+                os.path.join(g["save_model_dir"], "latest"),
+                epoch=epoch,
+                global_step=global_step,
+            )
     trace.close()
     if evals:
         evals.close()
     logger.info("training finished")
 
 
-def eval(model, valid_dataloader, post_process_class, eval_class, model_type=None,
-         extra_input=False, scaler=None, amp_level="O2", amp_custom_black_list=[],
-         amp_custom_white_list=[], amp_dtype="float16"):
+def eval(
+    model,
+    valid_dataloader,
+    post_process_class,
+    eval_class,
+    model_type=None,
+    extra_input=False,
+    scaler=None,
+    amp_level="O2",
+    amp_custom_black_list=[],
+    amp_custom_white_list=[],
+    amp_dtype="float16",
+):
     model.eval()
     with paddle.no_grad():
         for batch in valid_dataloader:

@@ -30,8 +30,9 @@ def main(config, device, logger, vdl_writer, seed):
     global_config = config["Global"]
     set_signal_handlers()
     train_dataloader = build_dataloader(config, "Train", device, logger, seed)
-    valid_dataloader = (build_dataloader(config, "Eval", device, logger, seed)
-                        if config.get("Eval") else None)
+    valid_dataloader = (
+        build_dataloader(config, "Eval", device, logger, seed) if config.get("Eval") else None
+    )
     step_pre_epoch = len(train_dataloader)
     post_process_class = build_post_process(config.get("PostProcess"), global_config)
     paddle.seed(seed)
@@ -52,10 +53,27 @@ def main(config, device, logger, vdl_writer, seed):
     pre_best_model_dict = load_model(config, model, optimizer)
     if config["Global"]["distributed"]:
         model = paddle.DataParallel(model)
-    program.train(config, train_dataloader, valid_dataloader, device, model, loss_class,
-                  optimizer, lr_scheduler, post_process_class, eval_class,
-                  pre_best_model_dict, logger, step_pre_epoch, vdl_writer, scaler, amp_level,
-                  [], [], "float16")
+    program.train(
+        config,
+        train_dataloader,
+        valid_dataloader,
+        device,
+        model,
+        loss_class,
+        optimizer,
+        lr_scheduler,
+        post_process_class,
+        eval_class,
+        pre_best_model_dict,
+        logger,
+        step_pre_epoch,
+        vdl_writer,
+        scaler,
+        amp_level,
+        [],
+        [],
+        "float16",
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ def build_dataloader(config, mode, device, logger, seed=None):
     dataset = config[mode]["dataset"]
     loader = config[mode]["loader"]
     data = SyntheticSet(dataset["num_samples"], dataset.get("seed", 0))
-    sampler = DistributedBatchSampler(data, batch_size=loader["batch_size_per_card"],
-                                      shuffle=False, drop_last=loader.get("drop_last", True))
+    sampler = DistributedBatchSampler(
+        data,
+        batch_size=loader["batch_size_per_card"],
+        shuffle=False,
+        drop_last=loader.get("drop_last", True),
+    )
     return DataLoader(data, batch_sampler=sampler, num_workers=0, return_list=True)
 
 

@@ -12,7 +12,7 @@ class RegressionMetric:
 
     def __call__(self, preds, batch):
         error = np.asarray(preds, dtype=np.float64) - np.asarray(batch[1], dtype=np.float64)
-        self.total += float(np.sum(error ** 2))
+        self.total += float(np.sum(error**2))
         self.count += error.size
 
     def get_metric(self):

@@ -21,17 +21,25 @@ def build_optimizer(config, epochs, step_each_epoch, model):
     regularizer = config.pop("regularizer", None)
     weight_decay = float(regularizer.get("factor", 0.0)) if regularizer else None
     if name == "Momentum":
-        optimizer = paddle.optimizer.Momentum(lr, momentum=config["momentum"],
-                                              weight_decay=weight_decay,
-                                              parameters=model.parameters())
+        optimizer = paddle.optimizer.Momentum(
+            lr,
+            momentum=config["momentum"],
+            weight_decay=weight_decay,
+            parameters=model.parameters(),
+        )
     elif name in ("Adam", "AdamW"):
-        moments = dict(beta1=config.get("beta1", 0.9), beta2=config.get("beta2", 0.999),
-                       epsilon=config.get("epsilon", 1e-8), parameters=model.parameters())
+        moments = dict(
+            beta1=config.get("beta1", 0.9),
+            beta2=config.get("beta2", 0.999),
+            epsilon=config.get("epsilon", 1e-8),
+            parameters=model.parameters(),
+        )
         if name == "Adam":
             optimizer = paddle.optimizer.Adam(lr, weight_decay=weight_decay, **moments)
         else:
-            optimizer = paddle.optimizer.AdamW(lr, weight_decay=config.get("weight_decay", 0.01),
-                                               **moments)
+            optimizer = paddle.optimizer.AdamW(
+                lr, weight_decay=config.get("weight_decay", 0.01), **moments
+            )
     else:
         raise NotImplementedError(f"the stand-in has no {name}")
     return optimizer, lr

@@ -23,15 +23,25 @@ class CyclicalCosineDecay(lr.LRScheduler):
 class OneCycleDecay(lr.LRScheduler):
     """PaddleOCR's phase table for OneCycleDecay; raises past the end, like PaddleOCR."""
 
-    def __init__(self, max_lr, epochs, steps_per_epoch, anneal_strategy="cos",
-                 three_phase=False, last_epoch=-1):
+    def __init__(
+        self,
+        max_lr,
+        epochs,
+        steps_per_epoch,
+        anneal_strategy="cos",
+        three_phase=False,
+        last_epoch=-1,
+    ):
         total = epochs * steps_per_epoch
         initial = max_lr / 25.0
         low = initial / 1e4
         self.total = total
         if three_phase:
-            self.phases = [(0.3 * total - 1, initial, max_lr),
-                           (0.6 * total - 2, max_lr, initial), (total - 1, initial, low)]
+            self.phases = [
+                (0.3 * total - 1, initial, max_lr),
+                (0.6 * total - 2, max_lr, initial),
+                (total - 1, initial, low),
+            ]
         else:
             self.phases = [(0.3 * total - 1, initial, max_lr), (total - 1, max_lr, low)]
         self.strategy = anneal_strategy
@@ -40,8 +50,9 @@ class OneCycleDecay(lr.LRScheduler):
     def get_lr(self):
         t = self.last_epoch
         if t > self.total:
-            raise ValueError(f"Tried to step {t} times. The specified number of total steps "
-                             f"is {self.total}")
+            raise ValueError(
+                f"Tried to step {t} times. The specified number of total steps is {self.total}"
+            )
         begin = 0
         for i, (end, first, last) in enumerate(self.phases):
             if t <= end or i == len(self.phases) - 1:
@@ -69,8 +80,11 @@ class TwoStepCosineDecay(lr.LRScheduler):
             return self.base_lr
         if (t - 1 - period) % (2 * period) == 0:
             return self.last_lr + self.base_lr * (1 - math.cos(math.pi / period)) / 2
-        return (1 + math.cos(math.pi * t / period)) / (
-            1 + math.cos(math.pi * (t - 1) / period)) * self.last_lr
+        return (
+            (1 + math.cos(math.pi * t / period))
+            / (1 + math.cos(math.pi * (t - 1) / period))
+            * self.last_lr
+        )
 
     def _get_closed_form_lr(self):
         return self.base_lr * (1 + math.cos(math.pi * self.last_epoch / self._period())) / 2

@@ -15,8 +15,9 @@ def get_logger(name="ppocr", log_file=None, log_level=logging.DEBUG):
     logger = logging.getLogger(name)
     if name in _done:
         return logger
-    form = logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
-                             datefmt="%Y/%m/%d %H:%M:%S")
+    form = logging.Formatter(
+        "[%(asctime)s] %(name)s %(levelname)s: %(message)s", datefmt="%Y/%m/%d %H:%M:%S"
+    )
     screen = logging.StreamHandler(stream=sys.stdout)
     screen.setFormatter(form)
     logger.addHandler(screen)
