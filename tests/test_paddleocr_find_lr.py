@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from test_paddleocr_trainer import BIN, STANDIN
+from test_paddleocr_trainer import STANDIN, in_standin
 
 pytestmark = [pytest.mark.slow]
 
@@ -17,28 +17,7 @@ ARGS = ["--num-iters", "60", "--start-lr", "1e-5", "--end-lr", "100"]
 
 
 def find_lr(out, *overrides, options=ARGS, launch=None):
-    command = ["ppocr-lr", "find-lr", *options]
-    if launch:
-        command = [
-            sys.executable,
-            "-m",
-            "paddle.distributed.launch",
-            "--nproc_per_node",
-            "2",
-            "--log_dir",
-            str(launch),
-            *command,
-        ]
-    environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
-    environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
-    return subprocess.run(
-        [*command, "-c", "configs/tiny.yml", "-o", f"Global.save_model_dir={out}", *overrides],
-        cwd=STANDIN,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return in_standin(["ppocr-lr", "find-lr", *options], out, overrides, launch=launch)
 
 
 # The same range test built by hand from the stand-in's parts, in a fresh interpreter (the

@@ -27,10 +27,18 @@ EPOCHS = TINY["Global"]["epoch_num"]
 SPE = TINY["Train"]["dataset"]["num_samples"] // TINY["Train"]["loader"]["batch_size_per_card"]
 
 
-def train(out, *overrides, swap=True, env=None, launch=None):
-    """``ppocr-lr train`` (or PaddleOCR's plain ``python tools/train.py``) in the stand-in
-    checkout, as a user runs it from the checkout's root."""
-    command = ["ppocr-lr", "train"] if swap else [sys.executable, "tools/train.py"]
+def standin_environment(extra=None):
+    """This environment with the installed ppocr-lr command first on PATH, strict mode unset."""
+    environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
+    environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
+    environment.update(extra or {})
+    return environment
+
+
+def in_standin(command, out, overrides, env=None, launch=None):
+    """``command -c configs/tiny.yml -o Global.save_model_dir=out overrides...`` from the
+    stand-in checkout's root, as a user runs it; with ``launch`` (a log folder) under
+    Paddle's launcher, two processes."""
     if launch:
         command = [
             sys.executable,
@@ -42,17 +50,20 @@ def train(out, *overrides, swap=True, env=None, launch=None):
             str(launch),
             *command,
         ]
-    environment = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
-    environment["PATH"] = BIN + os.pathsep + environment.get("PATH", "")
-    environment.update(env or {})
     return subprocess.run(
         [*command, "-c", "configs/tiny.yml", "-o", f"Global.save_model_dir={out}", *overrides],
         cwd=STANDIN,
-        env=environment,
+        env=standin_environment(env),
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def train(out, *overrides, swap=True, env=None, launch=None):
+    """``ppocr-lr train`` (or PaddleOCR's plain ``python tools/train.py``) in the stand-in."""
+    command = ["ppocr-lr", "train"] if swap else [sys.executable, "tools/train.py"]
+    return in_standin(command, out, overrides, env, launch)
 
 
 def trace(out):

@@ -4,14 +4,13 @@ same schedule, batch scaling and evaluations' reports, and the range test the sa
 and suggestion, as two processes on one node."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
 
 import pytest
 
-from test_paddleocr_trainer import BIN, STANDIN
+from test_paddleocr_trainer import STANDIN, standin_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed]
 
@@ -22,12 +21,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def environment():
-    env = {k: v for k, v in os.environ.items() if k != "PPOCR_LR_STRICT"}
-    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-    return env
 
 
 def launch(command, out, logs, nodes, overrides=()):
@@ -67,7 +60,7 @@ def launch(command, out, logs, nodes, overrides=()):
         subprocess.Popen(
             run,
             cwd=STANDIN,
-            env=environment(),
+            env=standin_environment(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
