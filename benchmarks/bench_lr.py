@@ -7,6 +7,9 @@ Two measurements per example block (configs/lr/*.yml), side by side in one run:
    (target: <= 1.0, ppocr_lr no slower).
 2. a whole run's learning rates: ``lr_array`` over 1,000,000 steps against stepping the
    Paddle scheduler 1,000,000 times and reading its learning rate (target: >= 100x).
+3. ``lr_array`` against the bare numpy expression of the same curve, written here (the
+   limit on a given machine; target: within 1.5x), for the steps as an array and as a
+   ``range``.
 
 Usage::
 
@@ -114,6 +117,54 @@ def whole_run_seconds(scheduler, n: int) -> float:
     return time.perf_counter() - start
 
 
+def bare_numpy(name: str, block: dict, t: np.ndarray) -> np.ndarray:
+    """The curve of ``block`` over ``t`` as one numpy expression: PaddleOCR's warm-up from 0
+    over ``W`` steps, then the decay on ``t - W`` (at its full length)."""
+    lr0, w = block["learning_rate"], round(block.get("warmup_epoch", 0) * SPE)
+    s = t - w
+    decays = {
+        "Const": lambda: np.full(t.shape, lr0),
+        "Cosine": lambda: lr0 * 0.5 * (1 + np.cos(np.pi * s / (EPOCHS * SPE))),
+        "Linear": lambda: (
+            (lr0 - block["end_lr"])
+            * (1 - np.minimum(s, EPOCHS * SPE) / (EPOCHS * SPE)) ** block["power"]
+            + block["end_lr"]
+        ),
+        "Step": lambda: lr0 * block["gamma"] ** np.floor(s / (block["step_size"] * SPE)),
+        "Exponential": lambda: lr0 * block["decay_rate"] ** (s / (block["decay_epochs"] * SPE)),
+    }
+    return np.where(t < w, lr0 * t / max(w, 1), decays[name]())
+
+
+def best_of(repeats: int, run) -> float:
+    best = float("inf")
+    for _ in range(repeats):  # the first call also faults in fresh memory
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def against_numpy(n: int, repeats: int) -> None:
+    print(f"\nlr_array against the bare numpy expression, {n:,} steps (best of {repeats}):\n")
+    print("| example | bare numpy | lr_array (array) | ratio | lr_array (range) | ratio |")
+    print("|---|---|---|---|---|---|")
+    t = np.arange(n)
+    for name in ("Const", "Cosine", "Linear", "Step", "Exponential"):
+        path = os.path.join(ROOT, "configs", "lr", f"{name.lower()}.yml")
+        with open(path) as f:
+            block = yaml.safe_load(f)["lr"]
+        s = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
+        assert np.allclose(s.lr_array(t), bare_numpy(name, block, t), rtol=1e-9, atol=0)
+        bare = best_of(repeats, lambda: bare_numpy(name, block, t))
+        array = best_of(repeats, lambda: s.lr_array(t))
+        ranged = best_of(repeats, lambda: s.lr_array(range(n)))
+        print(
+            f"| {os.path.basename(path)} | {bare * 1e3:.1f} ms | {array * 1e3:.1f} ms | "
+            f"{array / bare:.2f} | {ranged * 1e3:.1f} ms | {ranged / bare:.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps (smoke test)")
@@ -173,6 +224,7 @@ def main() -> None:
             + f" {t_a * 1e3:.1f} ms | "
             + (f"{speedup:.0f}x |" if speedup else "- |")
         )
+    against_numpy(n_run, repeats)
 
 
 if __name__ == "__main__":
