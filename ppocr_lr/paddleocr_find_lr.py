@@ -23,6 +23,7 @@ are left as they were before.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ from typing import Sequence
 
 from . import paddleocr_swap as swap
 from .errors import ConfigTypeError, ConfigValueError
-from .range_test import RULES, RangeTestSettings, paste_lines, range_test
+from .range_test import RULES, RangeTestSettings, loss_over_ranks, paste_lines, range_test
 
 #: PaddleOCR's recognizers whose forward takes the labels too (``extra_input``).
 EXTRA_INPUT = (
@@ -76,7 +77,7 @@ class FindLR:
 
     def __init__(self, settings: RangeTestSettings):
         self.settings = settings
-        self.result = self.schedule = None
+        self.result = self.schedule = self.global_batch = None
         self.rank = 0
         self.lines: list = []
 
@@ -87,13 +88,14 @@ class FindLR:
         from .optimizer import build_optimizer_at_rate
 
         config = plateau_hears_higher(config, "Metric.main_indicator")
+        self.global_batch = swap.trainer_global_batch()  # read once: it reads the config
         optimizer, self.schedule = build_optimizer_at_rate(
             config,
             epochs,
             step_each_epoch,
             model,
             self.settings.start_lr,
-            global_batch_size=swap.trainer_global_batch(),
+            global_batch_size=self.global_batch,
         )
         return optimizer, self.schedule
 
@@ -127,7 +129,6 @@ class FindLR:
                 "true; the range test runs in full precision",
                 "Run it with -o Global.use_amp=false.",
             )
-        world = dist.get_world_size()
         forward = forward_for(config.get("Architecture") or {})
         batches = _forever(train_dataloader)
         model.train()
@@ -139,13 +140,9 @@ class FindLR:
             loss.backward()
             optimizer.step()
             optimizer.clear_grad()
-            if world > 1:
-                shared = loss.detach().astype("float64")
-                dist.all_reduce(shared)
-                return float(shared) / world
-            return float(loss)
+            return loss_over_ranks(loss)
 
-        batch = swap.trainer_global_batch()
+        batch = self.global_batch
         logger.info(
             f"range test: {self.settings.num_iters} iterations at most, lr from "
             f"{self.settings.start_lr:g} to {self.settings.end_lr:g}"
@@ -282,7 +279,7 @@ def main(args: Sequence[str], prog: str) -> int:
         saved = _snapshot(swap.save_model_dir())
 
         def takeover(root):
-            program = swap.importlib.import_module("tools.program")
+            program = importlib.import_module("tools.program")
             program.train = finder.train
 
         swap.run(rest, script, builder=finder.build_optimizer, before=takeover)

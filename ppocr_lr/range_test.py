@@ -314,6 +314,19 @@ class RangeTestResult:
         return path
 
 
+def loss_over_ranks(loss) -> float:
+    """A step's loss (a one-element tensor) as a float, averaged over the ranks when
+    several processes train, so that every rank reads the same curve."""
+    import paddle.distributed as dist
+
+    world = dist.get_world_size()
+    if world == 1:
+        return float(loss)
+    shared = loss.detach().astype("float64")
+    dist.all_reduce(shared)
+    return float(shared) / world
+
+
 def paste_lines(result: RangeTestResult, schedule, global_batch: int | None) -> list[str]:
     """What to write in the config: the lr block's rate keys that make its curve peak at
     the suggestion (:meth:`ppocr_lr.scheduler.LRSchedule.rates_for_peak`: ``max_lr`` for

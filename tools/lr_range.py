@@ -15,13 +15,18 @@ import sys
 import warnings
 
 import paddle
-import paddle.distributed as dist
 
 import ppocr_lr
 import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
-from ppocr_lr.range_test import RULES, RangeTestSettings, paste_lines, range_test
+from ppocr_lr.range_test import (
+    RULES,
+    RangeTestSettings,
+    loss_over_ranks,
+    paste_lines,
+    range_test,
+)
 
 from .program import plateau_follows_the_metric, prepare
 from .rec.logs import logger
@@ -73,11 +78,7 @@ def find_lr(config: dict, out: str | None = None, **settings):
         loss.backward()
         optimizer.step()
         optimizer.clear_grad()
-        if parts.world > 1:
-            shared = loss.detach().astype("float64")
-            dist.all_reduce(shared)
-            return float(shared) / parts.world
-        return float(loss)
+        return loss_over_ranks(loss)
 
     logger.info(
         f"range test: {settings.num_iters} iterations at most, lr from "
