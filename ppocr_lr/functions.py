@@ -26,6 +26,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import step_code
+
 # --------------------------------------------------------------------------- backends
 
 
@@ -145,8 +147,13 @@ class Schedule:
 
     def scalar(self) -> Callable[[int], float]:
         """A fast function of one step with the same bits as ``self(t)``; what ``step()``
-        calls.  Combinators flatten themselves into one closure here."""
-        return self.formula  # a bound method: its xp defaults to SCALAR
+        calls: the formula traced into straight-line code, constants written in
+        (:mod:`ppocr_lr.step_code`)."""
+        return step_code.step_function(self)
+
+    def emit(self, code: step_code.Code, t):
+        """Write this schedule at the (symbolic) step ``t`` into ``code``; its value."""
+        return self.formula(t, TRACE)
 
     def array(self, t: np.ndarray) -> np.ndarray:
         """The learning rate at every step of an int64 array ``t``."""
@@ -289,7 +296,10 @@ class CosineToFloor(Schedule):
 
 
 def cycle_position(t, first: float, mul: float, xp):
-    """``(i, pos, length)``: the cycle that holds step ``t`` when cycles last ``first``,
+    """The closed form of ``xp.cycle_position`` (every backend's, the traced step's on a
+    miss of its cache).
+
+    ``(i, pos, length)``: the cycle that holds step ``t`` when cycles last ``first``,
     ``first * mul``, ``first * mul**2``, ... steps (SGDR's and timm's cycles), the step's
     position in it and its length."""
     if mul == 1.0:
@@ -307,6 +317,46 @@ def _cycle_start(first: float, mul: float, i, xp):
     return first * (1 - xp.ipow(mul, i)) / (1 - mul)
 
 
+class _CycleCache:
+    """The cycle that held the last step a traced ``step()`` saw: the next steps fall in
+    it until the cycle ends, and need no logarithm.  Its values are the closed form's for
+    every step in ``[start, end)`` (the one cycle whose float start is at or below ``t``
+    and whose end is above: what the closed form's correction settles on), so the step
+    gives the same bits with or without it."""
+
+    def __init__(self, first: float, mul: float):
+        self.first, self.mul = first, mul
+        self.span: tuple = (1, 0, 0, 0.0)  # (start, end, cycle, length): empty at first
+
+    def move(self, t: int) -> tuple:
+        i, _, length = cycle_position(t, self.first, self.mul, SCALAR)
+        start = _cycle_start(self.first, self.mul, i, SCALAR)
+        self.span = (start, _cycle_start(self.first, self.mul, i + 1, SCALAR), i, length)
+        return self.span
+
+
+class _TraceBackend(step_code.TraceBackend):
+    def cycle_position(self, t, first: float, mul: float):
+        if not isinstance(t, step_code.Symbol) or mul == 1.0:  # one floor: nothing to save
+            return cycle_position(t, first, mul, self)
+        code = t.code
+        cache = code.bind(_CycleCache(first, mul))
+        span = code.fresh()
+        code.line(f"{span.name} = {cache}.span")
+        with code.block(f"if not {span.name}[0] <= {t.name} < {span.name}[1]:"):
+            code.line(f"{span.name} = {cache}.move({t.name})")
+        start = code.assign(f"{span.name}[0]")
+        return code.assign(f"{span.name}[2]"), t - start, code.assign(f"{span.name}[3]")
+
+
+SCALAR.cycle_position = lambda t, first, mul: cycle_position(t, first, mul, SCALAR)
+_VectorBackend.cycle_position = staticmethod(
+    lambda t, first, mul: cycle_position(t, first, mul, VECTOR)
+)
+#: The scalar backend on a symbolic step: what :meth:`Schedule.scalar` traces a formula with.
+TRACE = _TraceBackend(SCALAR)
+
+
 class WarmRestartCurve(Schedule):
     """SGDR: cosine periods of ``first * t_mul ** i`` steps, peaks scaled by ``m_mul ** i``."""
 
@@ -317,7 +367,7 @@ class WarmRestartCurve(Schedule):
         self.t_mul, self.m_mul, self.alpha = float(t_mul), float(m_mul), float(alpha)
 
     def formula(self, t, xp=SCALAR):
-        i, pos, length = cycle_position(t, self.first, self.t_mul, xp)
+        i, pos, length = xp.cycle_position(t, self.first, self.t_mul)
         c = xp.ipow(self.m_mul, i) * half_cosine(math.pi * pos / length, xp)
         return self.lr0 * ((1 - self.alpha) * c + self.alpha)
 
@@ -352,7 +402,7 @@ class TimmCycleCurve(Schedule):
         self.lb, self.ub = float(lb), float(ub)
 
     def formula(self, t, xp=SCALAR):
-        i, pos, length = cycle_position(t, self.first, self.mul, xp)
+        i, pos, length = xp.cycle_position(t, self.first, self.mul)
         span = self.lr0 * xp.ipow(self.decay, i) - self.min_lr
         if self.shape == "tanh":
             r = pos / length
@@ -509,6 +559,10 @@ class CyclicCurve(Schedule):
 # --------------------------------------------------------------------------- combinators
 
 
+#: A Switch with more parts is called as it is from traced code (one ``if`` level a part).
+_MOST_PARTS_TRACED = 32
+
+
 class Switch(Schedule):
     """Phases in time: ``parts[i]`` on ``boundaries[i-1] <= t < boundaries[i]``.
 
@@ -530,18 +584,29 @@ class Switch(Schedule):
         i = bisect.bisect_right(self.boundaries, t)
         return self.parts[i](t - self.offsets[i])
 
-    def scalar(self) -> Callable[[int], float]:
-        fns = [part.scalar() for part in self.parts]
-        boundaries, offsets = self.boundaries, self.offsets
-        if len(fns) == 2:  # a warm-up, most joins: one comparison, one call
-            (low, high), edge, (first, second) = fns, boundaries[0], offsets
-            return lambda t: low(t - first) if t < edge else high(t - second)
+    def emit(self, code: step_code.Code, t):
+        """An ``if``/``else`` per boundary, each branch computing only its own part."""
+        if any(b < a for a, b in zip(self.boundaries, self.boundaries[1:])):
+            raise step_code.Untraceable("unsorted boundaries")
+        if len(self.parts) > _MOST_PARTS_TRACED:
+            raise step_code.Untraceable("too many parts to nest")
+        result = code.fresh()
 
-        def join(t):
-            i = bisect.bisect_right(boundaries, t)
-            return fns[i](t - offsets[i])
+        def part(i: int) -> None:
+            offset = self.offsets[i]
+            value = step_code.emit(self.parts[i], code, t - offset if offset else t)
+            code.line(f"{result.name} = {code.value(value)}")
 
-        return join
+        def from_part(i: int) -> None:
+            if i == len(self.parts) - 1:
+                return part(i)
+            with code.block(f"if {code.value(t)} < {code.value(self.boundaries[i])}:"):
+                part(i)
+            with code.block("else:"):
+                from_part(i + 1)
+
+        from_part(0)
+        return result
 
     def array(self, t: np.ndarray) -> np.ndarray:
         out = np.empty(t.shape, dtype=np.float64)
@@ -569,9 +634,8 @@ class _Wrapper(Schedule):
     def __call__(self, t: int) -> float:
         return self.inner(self.clock(t, SCALAR))
 
-    def scalar(self) -> Callable[[int], float]:
-        inner, clock = self.inner.scalar(), self.clock
-        return lambda t: inner(clock(t, SCALAR))
+    def emit(self, code: step_code.Code, t):
+        return step_code.emit(self.inner, code, self.clock(t, TRACE))
 
     def array(self, t: np.ndarray) -> np.ndarray:
         return self.inner.array(self.clock(t, VECTOR))
@@ -590,10 +654,6 @@ class Cycle(_Wrapper):
     def clock(self, t, xp):
         return t % self.period
 
-    def scalar(self):
-        inner, period = self.inner.scalar(), self.period
-        return lambda t: inner(t % period)
-
 
 class Hold(_Wrapper):
     """``inner(min(t, last))``: the value at step ``last`` is kept afterwards."""
@@ -605,10 +665,6 @@ class Hold(_Wrapper):
     def clock(self, t, xp):
         return xp.minimum(t, self.last)
 
-    def scalar(self):
-        inner, last = self.inner.scalar(), self.last
-        return lambda t: inner(t if t < last else last)
-
 
 class EpochClock(_Wrapper):
     """``inner(spe * floor(t / spe))``: the inner schedule moves once an epoch."""
@@ -619,10 +675,6 @@ class EpochClock(_Wrapper):
 
     def clock(self, t, xp):
         return t - t % self.spe
-
-    def scalar(self):
-        inner, spe = self.inner.scalar(), self.spe
-        return lambda t: inner(t - t % spe)
 
 
 def warmup(decay: Schedule, steps: int, start: float, peak: float, prefix: bool = True) -> Schedule:

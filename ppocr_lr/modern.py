@@ -10,12 +10,13 @@ with ``warmup_prefix: false``), ``T`` = the run in steps, ``W`` = the warm-up,
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from typing import Mapping
 
 import numpy as np
 
 from . import functions as F
+from . import stateful
 from .errors import ConfigValueError
 from .params import (
     LEARNING_RATE,
@@ -312,15 +313,41 @@ class Sequential(LRSchedule):
         """True when a phase hears evaluations: a report goes to the phase running then."""
         return any(phase.takes_reports for phase in self.phases)
 
+    @property
+    def drives_momentum(self) -> bool:
+        """True when a phase drives the optimizer's momentum (in the other phases the
+        momentum stays as the optimizer was built with it)."""
+        return any(phase.drives_momentum for phase in self.phases)
+
+    @property
+    def momentum_path(self) -> str:
+        return next(phase.momentum_path for phase in self.phases if phase.drives_momentum)
+
+    def momentum_at(self, step: int) -> float | None:
+        """The running phase's momentum on its own clock (None in a phase that drives
+        none); during the block's own warm-up, the first phase's at its step 0."""
+        t = max(self._decay_step(self._checked_step(step)), 0)
+        j = self._phase_at(t)
+        return self.phases[j].momentum_at(t - (self.config["boundaries"][j - 1] if j else 0))
+
+    def _decay_step(self, t: int) -> int:
+        """The phases' clock at step ``t``: after the block's own warm-up (negative during
+        it), or the step itself with ``warmup_prefix: false``."""
+        return t - self.warmup_steps if self.config["warmup_prefix"] else t
+
+    def _phase_at(self, t: int) -> int:
+        """The phase running at the decay's step ``t``."""
+        return sum(1 for bound in self.config["boundaries"] if bound <= t)
+
     def report(self, metric) -> None:
         """Report one evaluation to the phase running now, on its own clock (a report to a
         phase that hears none is dropped: nothing listens then)."""
         value = _metric_value(metric)
-        j = sum(1 for bound in self.config["boundaries"] if bound <= self.last_epoch)
+        t = self._decay_step(self.last_epoch)
+        j = self._phase_at(t)
         phase = self.phases[j]
         if phase.takes_reports:
-            bound = self.config["boundaries"][j - 1] if j else 0
-            phase.last_epoch = self.last_epoch - bound
+            phase.last_epoch = t - (self.config["boundaries"][j - 1] if j else 0)
             phase.report(value)
             self.last_lr = self._lr(self.last_epoch)
 
@@ -348,7 +375,7 @@ class Sequential(LRSchedule):
                         f"phase_plateaus names phase {key!r}, which hears no "
                         "reports in this schedule"
                     )
-                restored[j] = _plateau_state(state)
+                restored[j] = stateful.checked_plateau_state(state)
         before = {
             j: phase.plateau_state() for j, phase in enumerate(self.phases) if phase.takes_reports
         }
@@ -358,7 +385,7 @@ class Sequential(LRSchedule):
             super().set_state_dict(state_dict)
         except Exception:
             for j, state in before.items():
-                self.phases[j].restore_plateau(_plateau_state(state))
+                self.phases[j].restore_plateau(stateful.checked_plateau_state(state))
             raise
 
     set_dict = set_state_dict
@@ -423,9 +450,12 @@ class ReduceOnPlateau(LRSchedule):
         return p.learning_rate
 
     def decay(self, p, run_steps):
-        self.level = F.Constant(p.learning_rate)  # the rate now; reports move it
-        self.plateau = {"best": None, "bad": 0, "cooldown": 0}
-        return self.level
+        rule = stateful.PlateauRule(
+            **{f.name: getattr(p, f.name) for f in dataclasses.fields(stateful.PlateauRule)}
+        )
+        #: The reductions so far (:class:`ppocr_lr.stateful.Plateau`); reports move it.
+        self.plateau = stateful.Plateau(rule, p.learning_rate)
+        return stateful.PlateauRate(self.plateau)
 
     def step(self, metrics=None, epoch=None):
         """``step()``: one training iteration; ``step(metric)``: one evaluation (as Paddle's
@@ -436,40 +466,18 @@ class ReduceOnPlateau(LRSchedule):
             self.report(metrics)
 
     def report(self, metric) -> None:
-        """Report one evaluation of the monitored metric."""
+        """Report one evaluation of the monitored metric (not counted during the warm-up)."""
         value = _metric_value(metric)
-        if self.last_epoch < self.warmup_steps:
-            return
-        state, c = self.plateau, self.config
-        if state["cooldown"] > 0:
-            state["cooldown"] -= 1
-            return
-        if state["best"] is None or self._better(value, state["best"]):
-            state["best"], state["bad"] = value, 0
-        else:
-            state["bad"] += 1
-        if state["bad"] > c["patience"]:
-            state["cooldown"], state["bad"] = c["cooldown"], 0
-            rate = self.level.value
-            lowered = max(rate * c["factor"], c["min_lr"])
-            if rate - lowered > c["epsilon"]:
-                self.level.value = lowered
-                self.last_lr = self._lr(self.last_epoch)
-
-    def _better(self, value: float, best: float) -> bool:
-        c = self.config
-        margin = best * c["threshold"] if c["threshold_mode"] == "rel" else c["threshold"]
-        return value < best - margin if c["mode"] == "min" else value > best + margin
+        if self.last_epoch >= self.warmup_steps and self.plateau.report(value):
+            self.last_lr = self._lr(self.last_epoch)
 
     def plateau_state(self) -> dict:
         """The reductions so far: best, bad, cooldown and the rate now."""
-        return dict(self.plateau, rate=self.level.value)
+        return self.plateau.state()
 
     def restore_plateau(self, restored: dict) -> None:
         """Put back a checked :meth:`plateau_state`."""
-        restored = dict(restored)
-        self.level.value = restored.pop("rate")
-        self.plateau = restored
+        self.plateau.restore(restored)
 
     def state_dict(self) -> dict:
         state = super().state_dict()
@@ -478,19 +486,16 @@ class ReduceOnPlateau(LRSchedule):
 
     def set_state_dict(self, state_dict) -> None:
         saved = state_dict.get("plateau") if isinstance(state_dict, Mapping) else None
-        restored = None
-        if saved is not None:  # checked whole before anything changes
-            restored = _plateau_state(saved)
-        level = self.level.value
+        # checked whole before anything changes; the rate first, for the step's rate
+        restored = None if saved is None else stateful.checked_plateau_state(saved)
+        before = self.plateau.state()
         if restored is not None:
-            self.level.value = restored.pop("rate")
+            self.plateau.restore(restored)
         try:
             super().set_state_dict(state_dict)
         except Exception:
-            self.level.value = level
+            self.plateau.restore(before)
             raise
-        if restored is not None:
-            self.plateau = restored
 
     set_dict = set_state_dict
 
@@ -508,26 +513,6 @@ def _metric_value(metric) -> float:
     if value != value:
         raise ValueError("the reported metric is NaN")
     return value
-
-
-def _plateau_state(saved) -> dict:
-    """A saved plateau state, checked: best (a number or None), bad and cooldown (whole
-    numbers >= 0), rate (a learning rate)."""
-    if not isinstance(saved, Mapping):
-        raise ValueError(f"not a plateau state: {saved!r}")
-    best, bad, cooldown, rate = (saved.get(k) for k in ("best", "bad", "cooldown", "rate"))
-    whole = all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (bad, cooldown))
-    number = (
-        isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0.0 <= rate < math.inf
-    )
-    if not whole or not number or not (best is None or isinstance(best, (int, float))):
-        raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
-    return {
-        "best": None if best is None else float(best),
-        "bad": bad,
-        "cooldown": cooldown,
-        "rate": float(rate),
-    }
 
 
 def plateau_hears_higher(optimizer: Mapping, indicator: str) -> Mapping:

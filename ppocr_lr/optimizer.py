@@ -162,7 +162,7 @@ def build_optimizer(
     )
     optimizer = _assemble(spec, opts, lr_scheduler, model)
     _tolerate_missing_scheduler_state(optimizer)
-    if spec.momentum_attribute and lr_scheduler.config.get("cycle_momentum"):
+    if lr_scheduler.drives_momentum:  # refused in resolve_optimizer where there is none
         lr_scheduler.drive_momentum(optimizer, spec.momentum_attribute)
     return optimizer, lr_scheduler
 
@@ -238,9 +238,9 @@ def resolve_optimizer(
         path=f"{PATH}.lr",
         global_batch_size=global_batch_size,
     )
-    if lr_scheduler.config.get("cycle_momentum") and not spec.momentum_attribute:
+    if lr_scheduler.drives_momentum and not spec.momentum_attribute:
         raise ConfigValueError(
-            f"{PATH}.lr.cycle_momentum",
+            lr_scheduler.momentum_path,
             f"{name} has no momentum or beta1 to cycle",
             "Use Momentum, RMSProp, Adam, AdamW or Lamb, or leave cycle_momentum out",
         )

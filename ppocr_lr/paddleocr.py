@@ -248,6 +248,21 @@ class OneCycle(PaddleOCRSchedule):
         return p.max_lr
 
     def decay(self, p, run_steps):
+        phases = self._phases(p, run_steps)
+        if self.warmup_steps:
+            self.notice(
+                self.warmup_key,
+                f"OneCycle's warm-up climbs to max_lr, then the "
+                f"cycle starts again from max_lr / {p.div_factor:g}, as in "
+                "PaddleOCR",
+                "OneCycle already warms up in its first phase; "
+                "remove the warm-up unless you want that jump",
+            )
+        return F.Hold(F.OneCyclePhases(phases, p.anneal_strategy), run_steps)
+
+    def _phases(self, p, run_steps) -> list[tuple[float, float, float]]:
+        """The rate's phases ``(end_step, from, to)`` (checked: each ends after the one
+        before it)."""
         initial = p.max_lr / p.div_factor
         low = initial / p.final_div_factor
         rise_end = float(p.pct_start * run_steps) - 1
@@ -268,56 +283,24 @@ class OneCycle(PaddleOCRSchedule):
                 f"{[round(e, 3) for e in ends[1:]]})",
                 "Use more steps or another pct_start.",
             )
-        if self.warmup_steps:
-            self.notice(
-                self.warmup_key,
-                f"OneCycle's warm-up climbs to max_lr, then the "
-                f"cycle starts again from max_lr / {p.div_factor:g}, as in "
-                "PaddleOCR",
-                "OneCycle already warms up in its first phase; "
-                "remove the warm-up unless you want that jump",
-            )
-        # momentum runs opposite to the rate over the same phases (torch's cycle_momentum):
-        # down while the rate climbs, up while it falls, held at max in a third phase
+        return phases
+
+    def momentum(self, p, run_steps):
+        """With ``cycle_momentum``: the momentum runs opposite to the rate over the same
+        phases (torch's ``cycle_momentum``), down from ``max_momentum`` to
+        ``base_momentum`` while the rate climbs, back up while it falls, held at
+        ``max_momentum`` in a third phase."""
+        if not p.cycle_momentum:
+            return None
         low_m, high_m = p.base_momentum, p.max_momentum
         turns = [(high_m, low_m), (low_m, high_m)] + ([(high_m, high_m)] if p.three_phase else [])
-        self.momentum_curve = F.Hold(
+        return F.Hold(
             F.OneCyclePhases(
-                [(end, a, b) for (end, _, _), (a, b) in zip(phases, turns)], p.anneal_strategy
+                [(end, a, b) for (end, _, _), (a, b) in zip(self._phases(p, run_steps), turns)],
+                p.anneal_strategy,
             ),
             run_steps,
         )
-        self._drive = None
-        return F.Hold(F.OneCyclePhases(phases, p.anneal_strategy), run_steps)
-
-    def momentum_at(self, step: int) -> float:
-        """The momentum (beta1) at ``step``: ``max_momentum`` during a warm-up, then the
-        cycle, as a pure function of the step."""
-        t = self._checked_step(step)
-        if t < self.warmup_steps:
-            return self.config["max_momentum"]
-        return self.momentum_curve(t - self.warmup_steps)
-
-    def drive_momentum(self, optimizer, attribute: str) -> None:
-        """Set ``optimizer.<attribute>`` to :meth:`momentum_at` now and at every step."""
-
-        def drive(t):
-            setattr(optimizer, attribute, self.momentum_at(max(t, 0)))
-
-        self._drive = drive
-        drive(self.last_epoch)
-
-    def step(self, epoch=None):
-        super().step(epoch)
-        if self._drive is not None:
-            self._drive(self.last_epoch)
-
-    def set_state_dict(self, state_dict):
-        super().set_state_dict(state_dict)
-        if self._drive is not None:
-            self._drive(self.last_epoch)
-
-    set_dict = set_state_dict
 
 
 @register_scheduler("DecayLearningRate")

@@ -75,8 +75,8 @@ FILES_LEFT_AS_THEY_WERE = ("train.log", "config.yml")
 class FindLR:
     """One range test in a checkout: the settings, then what the takeover found."""
 
-    def __init__(self, settings: RangeTestSettings):
-        self.settings = settings
+    def __init__(self, settings: RangeTestSettings, trainer: swap.TrainerRun):
+        self.settings, self.trainer = settings, trainer
         self.result = self.schedule = self.global_batch = None
         self.rank = 0
         self.lines: list = []
@@ -88,7 +88,7 @@ class FindLR:
         from .optimizer import build_optimizer_at_rate
 
         config = plateau_hears_higher(config, "Metric.main_indicator")
-        self.global_batch = swap.trainer_global_batch()  # read once: it reads the config
+        self.global_batch = self.trainer.global_batch()  # read once: it reads the config
         optimizer, self.schedule = build_optimizer_at_rate(
             config,
             epochs,
@@ -273,16 +273,16 @@ def main(args: Sequence[str], prog: str) -> int:
         finder = FindLR(
             RangeTestSettings.checked(
                 names={key: name for name, (key, _) in OPTIONS.items()}, **settings
-            )
+            ),
+            swap.TrainerRun(rest),
         )
-        swap._ARGS[:] = rest
-        saved = _snapshot(swap.save_model_dir())
+        saved = _snapshot(finder.trainer.save_model_dir())
 
         def takeover(root):
             program = importlib.import_module("tools.program")
             program.train = finder.train
 
-        swap.run(rest, script, builder=finder.build_optimizer, before=takeover)
+        swap.run(finder.trainer, script, builder=finder.build_optimizer, before=takeover)
     except swap.SwapError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2

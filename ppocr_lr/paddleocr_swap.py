@@ -35,45 +35,127 @@ class SwapError(Exception):
     """The current directory is not a PaddleOCR checkout this command can run."""
 
 
+class TrainerRun:
+    """One run of a checkout's trainer through ppocr_lr: its command-line arguments (read
+    for the global batch and the save directory), whether its evaluations are listened
+    to, and the schedule that hears them."""
+
+    def __init__(self, args: Sequence[str] = ()):
+        self.args = list(args)
+        self.listening = False  # True once the checkout's evaluations reach the schedule
+        self.reports: Reports | None = None
+        self.announced = False
+
+    def build_optimizer(self, config, epochs, step_each_epoch, model):
+        """PaddleOCR's ``build_optimizer`` signature, built by ppocr_lr."""
+        from . import __version__, build_optimizer
+        from .modern import plateau_hears_higher
+
+        if not self.announced:
+            self.announced = True
+            messages.info(
+                f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
+                f"builds the optimizer and learning-rate schedule in place of "
+                f"{TARGET}.build_optimizer"
+            )
+        lr_block = config.get("lr") if isinstance(config, dict) else None
+        wants_batch = isinstance(lr_block, dict) and lr_block.get("batch_scaling", "none") != "none"
+        if self.listening:  # every main_indicator of PaddleOCR's metrics is better when higher
+            config = plateau_hears_higher(config, "Metric.main_indicator")
+        optimizer, lr = build_optimizer(
+            config,
+            epochs=epochs,
+            step_each_epoch=step_each_epoch,
+            model=model,
+            global_batch_size=self.global_batch() if wants_batch else None,
+        )
+        messages.info(f"schedule: {lr.describe()}")
+        if lr.takes_reports and self.listening:
+            self.reports = Reports(lr)
+        elif lr.takes_reports:  # PaddleOCR's own tools/train.py calls lr.step() and nothing else
+            messages.notice(
+                "Optimizer.lr.name",
+                f"{lr.name} needs evaluations reported to it, and PaddleOCR's trainer reports none",
+                "Run it through ppocr-lr train, which reports each evaluation",
+                outcome="the rate will never be reduced (only the warm-up applies)",
+                strict=lr.strict,
+            )
+        return optimizer, lr
+
+    def listen_to_evaluations(self, root: str) -> None:
+        """Wrap the checkout's ``tools.program.eval`` (which ``program.train`` calls by
+        name after each evaluation period, on rank 0) so that its ``main_indicator``
+        reaches the schedule."""
+        program = importlib.import_module("tools.program")
+        origin = os.path.abspath(getattr(program, "__file__", "") or "")
+        if not origin.startswith(os.path.join(root, "")) or not callable(
+            getattr(program, "eval", None)
+        ):
+            return  # not PaddleOCR's program.py: nothing to listen to (the notice says so)
+        evaluate = program.eval
+
+        def eval_and_report(model, valid_dataloader, post_process_class, eval_class, *a, **kw):
+            metric = evaluate(model, valid_dataloader, post_process_class, eval_class, *a, **kw)
+            indicator = getattr(eval_class, "main_indicator", None)
+            if self.reports is not None and isinstance(metric, dict) and indicator in metric:
+                self.reports.heard(metric[indicator], indicator)
+            return metric
+
+        program.eval = eval_and_report
+        self.listening = True
+
+    def config(self) -> dict | None:
+        """The config the trainer runs (``-c`` with the ``-o`` overrides of its
+        arguments), or None when it cannot be read."""
+        from .config import apply_overrides, load_yaml
+
+        args, config_path, overrides = self.args, None, []
+        for i, arg in enumerate(args):  # argparse's spellings: -c CFG, -cCFG, --config[=]CFG
+            if arg in ("-c", "--config") and i + 1 < len(args):
+                config_path = args[i + 1]
+            elif arg.startswith("--config="):
+                config_path = arg.split("=", 1)[1]
+            elif arg.startswith("-c") and not arg.startswith("--"):
+                config_path = arg[2:]
+            elif arg in ("-o", "--opt"):
+                overrides = _take_values(args[i + 1 :])
+            elif arg.startswith("--opt="):
+                overrides = [arg.split("=", 1)[1], *_take_values(args[i + 1 :])]
+        try:
+            config = load_yaml(config_path) if config_path else None
+            if not isinstance(config, dict):
+                return None
+            apply_overrides(config, [o for o in overrides if o.startswith(("Train.", "Global."))])
+            return config
+        except (ConfigValueError, ConfigTypeError, OSError):
+            return None
+
+    def global_batch(self) -> int | None:
+        """Processes x ``Train.loader.batch_size_per_card`` of the config the trainer runs
+        (PaddleOCR's ``build_optimizer`` is not told it), or None when it cannot be read."""
+        import paddle.distributed as dist
+
+        from .config import global_batch_size as batch_of
+
+        config = self.config()
+        try:
+            return batch_of(config, nproc=dist.get_world_size())[0] if config else None
+        except (ConfigValueError, ConfigTypeError):
+            return None
+
+    def save_model_dir(self) -> str | None:
+        """``Global.save_model_dir`` of the config the trainer runs, or None."""
+        config = self.config()
+        g = config.get("Global") if config else None
+        path = g.get("save_model_dir") if isinstance(g, dict) else None
+        return path if isinstance(path, str) and path else None
+
+
 def swapped_build_optimizer(config, epochs, step_each_epoch, model):
-    """PaddleOCR's ``build_optimizer`` signature, built by ppocr_lr."""
-    from . import __version__, build_optimizer
-    from .modern import plateau_hears_higher
-
-    if not getattr(swapped_build_optimizer, "reported", False):
-        swapped_build_optimizer.reported = True
-        messages.info(
-            f"ppocr_lr {__version__} ({os.path.dirname(os.path.abspath(__file__))}) "
-            f"builds the optimizer and learning-rate schedule in place of "
-            f"{TARGET}.build_optimizer"
-        )
-    lr_block = config.get("lr") if isinstance(config, dict) else None
-    wants_batch = isinstance(lr_block, dict) and lr_block.get("batch_scaling", "none") != "none"
-    if _LISTENING:  # every main_indicator of PaddleOCR's metrics is better when higher
-        config = plateau_hears_higher(config, "Metric.main_indicator")
-    optimizer, lr = build_optimizer(
-        config,
-        epochs=epochs,
-        step_each_epoch=step_each_epoch,
-        model=model,
-        global_batch_size=trainer_global_batch() if wants_batch else None,
-    )
-    messages.info(f"schedule: {lr.describe()}")
-    if lr.takes_reports and _LISTENING:
-        Reports(lr)
-    elif lr.takes_reports:  # PaddleOCR's own tools/train.py calls lr.step() and nothing else
-        messages.notice(
-            "Optimizer.lr.name",
-            f"{lr.name} needs evaluations reported to it, and PaddleOCR's trainer reports none",
-            "Run it through ppocr-lr train, which reports each evaluation",
-            outcome="the rate will never be reduced (only the warm-up applies)",
-            strict=lr.strict,
-        )
-    return optimizer, lr
-
-
-#: True once ``ppocr-lr train`` listens to the checkout's evaluations.
-_LISTENING = False
+    """PaddleOCR's ``build_optimizer`` signature, built by ppocr_lr, for a trainer run
+    without ``ppocr-lr train`` (the one-line edit of ``tools/train.py``): nothing is
+    known of its arguments, and nobody listens to its evaluations."""
+    return TrainerRun().build_optimizer(config, epochs, step_each_epoch, model)
 
 
 class Reports:
@@ -82,13 +164,10 @@ class Reports:
     the value is kept there and delivered at every rank's next ``step()``, broadcast from
     rank 0 when there are several processes (every rank steps, so every rank takes part)."""
 
-    latest: "Reports | None" = None
-
     def __init__(self, schedule):
         self.schedule, self.pending, self.indicator = schedule, None, ""
         self._step = schedule.step
         schedule.step = self.step  # the trainer holds the schedule, so it steps through here
-        Reports.latest = self
 
     def heard(self, value: float, indicator: str) -> None:
         self.pending, self.indicator = float(value), indicator
@@ -119,83 +198,6 @@ class Reports:
         return value if has else None
 
 
-def listen_to_evaluations(root: str) -> None:
-    """Wrap the checkout's ``tools.program.eval`` (which ``program.train`` calls by name
-    after each evaluation period, on rank 0) so that its ``main_indicator`` reaches the
-    schedule."""
-    global _LISTENING
-    program = importlib.import_module("tools.program")
-    origin = os.path.abspath(getattr(program, "__file__", "") or "")
-    if not origin.startswith(os.path.join(root, "")) or not callable(
-        getattr(program, "eval", None)
-    ):
-        return  # not PaddleOCR's program.py: nothing to listen to (the notice says so)
-    evaluate = program.eval
-
-    def eval_and_report(model, valid_dataloader, post_process_class, eval_class, *args, **kwargs):
-        metric = evaluate(model, valid_dataloader, post_process_class, eval_class, *args, **kwargs)
-        indicator = getattr(eval_class, "main_indicator", None)
-        if Reports.latest is not None and isinstance(metric, dict) and indicator in metric:
-            Reports.latest.heard(metric[indicator], indicator)
-        return metric
-
-    program.eval = eval_and_report
-    _LISTENING = True
-
-
-#: The trainer's command-line arguments (``-c``, ``-o``), for the global batch size.
-_ARGS: list = []
-
-
-def trainer_config() -> dict | None:
-    """The config the trainer runs (``-c`` with the ``-o`` overrides of its arguments), or
-    None when it cannot be read."""
-    from .config import apply_overrides, load_yaml
-
-    args, config_path, overrides = list(_ARGS), None, []
-    for i, arg in enumerate(args):  # argparse's spellings: -c CFG, -cCFG, --config[=]CFG
-        if arg in ("-c", "--config") and i + 1 < len(args):
-            config_path = args[i + 1]
-        elif arg.startswith("--config="):
-            config_path = arg.split("=", 1)[1]
-        elif arg.startswith("-c") and not arg.startswith("--"):
-            config_path = arg[2:]
-        elif arg in ("-o", "--opt"):
-            overrides = _take_values(args[i + 1 :])
-        elif arg.startswith("--opt="):
-            overrides = [arg.split("=", 1)[1], *_take_values(args[i + 1 :])]
-    try:
-        config = load_yaml(config_path) if config_path else None
-        if not isinstance(config, dict):
-            return None
-        apply_overrides(config, [o for o in overrides if o.startswith(("Train.", "Global."))])
-        return config
-    except (ConfigValueError, ConfigTypeError, OSError):
-        return None
-
-
-def trainer_global_batch() -> int | None:
-    """Processes x ``Train.loader.batch_size_per_card`` of the config the trainer runs
-    (PaddleOCR's ``build_optimizer`` is not told it), or None when it cannot be read."""
-    import paddle.distributed as dist
-
-    from .config import global_batch_size as batch_of
-
-    config = trainer_config()
-    try:
-        return batch_of(config, nproc=dist.get_world_size())[0] if config else None
-    except (ConfigValueError, ConfigTypeError):
-        return None
-
-
-def save_model_dir() -> str | None:
-    """``Global.save_model_dir`` of the config the trainer runs, or None."""
-    config = trainer_config()
-    g = config.get("Global") if config else None
-    path = g.get("save_model_dir") if isinstance(g, dict) else None
-    return path if isinstance(path, str) and path else None
-
-
 def _take_values(args: list) -> list:
     values = []
     for arg in args:
@@ -223,15 +225,16 @@ def install(root: str, builder=None) -> None:
 
 
 def run(
-    args: Sequence[str],
+    trainer: TrainerRun,
     script: str = DEFAULT_SCRIPT,
     root: str | None = None,
     builder=None,
     before=None,
 ) -> None:
     """Run ``script`` of the checkout at ``root`` (default: the current directory) as
-    ``python script args...`` would, with ppocr_lr's ``build_optimizer`` (or ``builder``;
-    then evaluations are not listened to), after ``before(root)`` when given."""
+    ``python script trainer.args...`` would, with ``trainer.build_optimizer`` (or
+    ``builder``; then evaluations are not listened to), after ``before(root)`` when
+    given."""
     root = os.path.abspath(root or os.getcwd())
     path = os.path.join(root, script)
     if not os.path.isfile(path):
@@ -239,13 +242,12 @@ def run(
             f"{path} does not exist: run ppocr-lr train from the root of a "
             "PaddleOCR checkout, or name the script with --script"
         )
-    install(root, builder)
+    install(root, builder or trainer.build_optimizer)
     if builder is None:
-        listen_to_evaluations(root)
+        trainer.listen_to_evaluations(root)
     if before is not None:
         before(root)
-    _ARGS[:] = list(args)
-    sys.argv = [path, *args]
+    sys.argv = [path, *trainer.args]
     runpy.run_path(path, run_name="__main__")
 
 
@@ -267,7 +269,7 @@ def main(args: Sequence[str], prog: str) -> int:
             return 2
         script, args = args[1], args[2:]
     try:
-        run(args, script)
+        run(TrainerRun(args), script)
     except SwapError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2

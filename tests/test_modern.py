@@ -421,7 +421,7 @@ def test_reduce_on_plateau_ignores_reports_during_the_warmup_and_resumes_exactly
     }
     s = ppocr_lr.build_lr_scheduler(block, 10, 10)
     s.report(1.0)  # during the warm-up: not counted
-    assert s.plateau == {"best": None, "bad": 0, "cooldown": 0}
+    assert s.plateau_state() == {"best": None, "bad": 0, "cooldown": 0, "rate": 0.1}
     for _ in range(5):
         s.step()
     s.report(1.0)
@@ -434,7 +434,7 @@ def test_reduce_on_plateau_ignores_reports_during_the_warmup_and_resumes_exactly
         f"s = ppocr_lr.build_lr_scheduler({block!r}, 10, 10)\n"
         "s.set_state_dict(json.load(open(sys.argv[1])))\n"
         "s.step(); s.report(3.0); s.step()\n"
-        "print(json.dumps([s.last_epoch, s.last_lr, s.plateau]))"
+        "print(json.dumps([s.last_epoch, s.last_lr, s.plateau_state()]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", child, str(path)], capture_output=True, text=True, timeout=120
@@ -445,7 +445,7 @@ def test_reduce_on_plateau_ignores_reports_during_the_warmup_and_resumes_exactly
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [
         s.last_epoch,
         s.last_lr,
-        s.plateau,
+        s.plateau_state(),
     ], out.stderr
     with pytest.raises(ValueError, match="not a plateau state"):
         s.set_state_dict(dict(s.state_dict(), plateau={"best": 1.0, "bad": -1}))

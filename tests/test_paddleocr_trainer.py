@@ -298,8 +298,6 @@ def test_without_ppocr_lr_train_a_plateau_says_nobody_reports(tmp_path, monkeypa
     evaluation reaches the schedule, and the notice says so."""
     from ppocr_lr import messages, paddleocr_swap
 
-    monkeypatch.setattr(paddleocr_swap, "_LISTENING", False)
-    monkeypatch.setattr(paddleocr_swap, "_ARGS", [])
     import paddle
 
     with messages.collecting() as notices:
@@ -362,5 +360,4 @@ def test_the_global_batch_is_read_from_the_trainers_arguments(monkeypatch, args,
     from ppocr_lr import paddleocr_swap
 
     monkeypatch.chdir(STANDIN)
-    monkeypatch.setattr(paddleocr_swap, "_ARGS", list(args))
-    assert paddleocr_swap.trainer_global_batch() == batch
+    assert paddleocr_swap.TrainerRun(args).global_batch() == batch
