@@ -458,13 +458,25 @@ def summary_json(study: dict, recipe: str, path: str) -> None:
         f.write("\n")
 
 
+def readme_verdicts(text: str) -> list:
+    """The README's lines of the study: each task's recipe verdict (the tables are in
+    docs/schedule_study.md)."""
+    lines, heading = [], ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            heading = line[3:]
+        elif line.startswith("Recipe ("):
+            lines.append(f"* **{heading}**: {line}")
+    return lines
+
+
 def update_readme(
     lines: list,
     path: str = os.path.join(ROOT, "README.md"),
     start: str = "<!-- study:start -->",
     end: str = "<!-- study:end -->",
 ) -> None:
-    """Put the tables and the verdicts between the README's study markers."""
+    """Put the verdicts between the README's study markers."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     if start not in text or end not in text:
@@ -570,7 +582,7 @@ def main(argv=None) -> int:
     figure(study, figure_path)
     summary_json(study, recipe, os.path.splitext(args.out)[0] + ".json")
     text = report(study, recipe, args.out, figure_path)
-    update_readme([line for line in text.splitlines() if line.startswith(("|", "## ", "Recipe ("))])
+    update_readme(readme_verdicts(text))
     print(text)
     return 0
 

@@ -322,17 +322,39 @@ class _CycleCache:
     it until the cycle ends, and need no logarithm.  Its values are the closed form's for
     every step in ``[start, end)`` (the one cycle whose float start is at or below ``t``
     and whose end is above: what the closed form's correction settles on), so the step
-    gives the same bits with or without it."""
+    gives the same bits with or without it.  ``bases``: constants the formula raises to
+    the cycle's number (a peak's decay per cycle), their powers kept with the cycle."""
 
     def __init__(self, first: float, mul: float):
         self.first, self.mul = first, mul
-        self.span: tuple = (1, 0, 0, 0.0)  # (start, end, cycle, length): empty at first
+        self.bases: list[float] = []
+        self.span: tuple = (1, 0)  # (start, end, cycle, length, *powers): empty at first
 
     def move(self, t: int) -> tuple:
         i, _, length = cycle_position(t, self.first, self.mul, SCALAR)
         start = _cycle_start(self.first, self.mul, i, SCALAR)
-        self.span = (start, _cycle_start(self.first, self.mul, i + 1, SCALAR), i, length)
+        end = _cycle_start(self.first, self.mul, i + 1, SCALAR)
+        self.span = (start, end, i, length, *(SCALAR.ipow(b, i) for b in self.bases))
         return self.span
+
+
+class _CycleNumber(step_code.Symbol):
+    """The cycle's number in traced code: a constant raised to it comes with the cycle."""
+
+    __slots__ = ("cache", "unpacking", "names", "powers")
+
+    def power(self, base: float) -> step_code.Symbol:
+        if base not in self.powers:
+            code, cache = self.code, self.cache
+            self.powers[base] = code.fresh(is_float=isinstance(base, float))
+            self.names.append(self.powers[base].name)
+            cache.bases.append(base)
+            cache.span = (1, 0) + (0,) * (len(self.names) - 2)  # empty, of the new length
+            for index in self.unpacking:  # both unpackings carry the new power
+                line = code.lines[index]
+                indent = line[: len(line) - len(line.lstrip())]
+                code.lines[index] = f"{indent}{', '.join(self.names)} = {line.split(' = ', 1)[1]}"
+        return self.powers[base]
 
 
 class _TraceBackend(step_code.TraceBackend):
@@ -340,13 +362,24 @@ class _TraceBackend(step_code.TraceBackend):
         if not isinstance(t, step_code.Symbol) or mul == 1.0:  # one floor: nothing to save
             return cycle_position(t, first, mul, self)
         code = t.code
-        cache = code.bind(_CycleCache(first, mul))
-        span = code.fresh()
-        code.line(f"{span.name} = {cache}.span")
-        with code.block(f"if not {span.name}[0] <= {t.name} < {span.name}[1]:"):
-            code.line(f"{span.name} = {cache}.move({t.name})")
-        start = code.assign(f"{span.name}[0]")
-        return code.assign(f"{span.name}[2]"), t - start, code.assign(f"{span.name}[3]")
+        cache = _CycleCache(first, mul)
+        name = code.bind(cache)
+        start, end, length = (code.fresh(is_float=True) for _ in range(3))
+        i = _CycleNumber(code, code.fresh().name)
+        i.cache, i.names, i.powers = cache, [start.name, end.name, i.name, length.name], {}
+        names = ", ".join(i.names)
+        code.line(f"{names} = {name}.span")
+        i.unpacking = [len(code.lines) - 1]
+        with code.block(f"if not {start.name} <= {t.name} < {end.name}:"):
+            code.line(f"{names} = {name}.move({t.name})")
+            i.unpacking.append(len(code.lines) - 1)
+        cache.span = (1, 0, 0, 0.0)
+        return i, t - start, length
+
+    def ipow(self, base, k):
+        if isinstance(k, _CycleNumber) and type(base) in (int, float):
+            return k.power(base)
+        return self.traced("ipow")(base, k)
 
 
 SCALAR.cycle_position = lambda t, first, mul: cycle_position(t, first, mul, SCALAR)
@@ -623,6 +656,23 @@ class Switch(Schedule):
             if here.any():
                 out[here] = part.array(t[here] - offset)
         return out
+
+
+class Scaled(Schedule):
+    """``inner(t) * factor``: every rate of a schedule times one factor (batch scaling; a
+    schedule is linear in its rates, so this scales each of them)."""
+
+    def __init__(self, inner: Schedule, factor: float):
+        self.inner, self.factor = inner, float(factor)
+
+    def __call__(self, t: int) -> float:
+        return self.inner(t) * self.factor
+
+    def emit(self, code: step_code.Code, t):
+        return step_code.emit(self.inner, code, t) * self.factor
+
+    def array(self, t: np.ndarray) -> np.ndarray:
+        return self.inner.array(t) * self.factor
 
 
 class _Wrapper(Schedule):

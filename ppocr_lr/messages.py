@@ -6,15 +6,17 @@ run but that the user has to see: an unknown key, a key PaddleOCR ignores, a war
 longer than the run, a checkpoint from a schedule of another shape.  Every notice names
 the YAML path it is about, and is delivered so that it is seen once:
 
-* as a :class:`~ppocr_lr.errors.ConfigWarning` through :func:`warnings.warn`, unless the
-  warnings filters would ignore it.  Capture notices with ``pytest.warns(ConfigWarning)``
-  or ``warnings.catch_warnings(record=True)`` (these set their own filters);
+* as a :class:`~ppocr_lr.errors.ConfigWarning` through :func:`warnings.warn`.  Capture
+  notices with ``pytest.warns(ConfigWarning)`` or ``warnings.catch_warnings(record=True)``
+  (these set their own filters).  Whether the filters showed it is seen through the
+  documented hook ``warnings.showwarning``, wrapped for that one call;
 * as a log record at ``WARNING`` when PaddleOCR's ``ppocr`` logger is set up (its trainer
-  sets it up before it builds the optimizer) or when the warnings filters would ignore the
-  warning: PaddleOCR's trainer switches Python warnings off for its whole process
-  (``warnings.simplefilter("ignore")``).  With PaddleOCR's logger the record goes to its
-  child ``ppocr.ppocr_lr``, and so to PaddleOCR's console and ``train.log``; otherwise
-  to the ``ppocr_lr`` logger (which propagates: pytest's ``caplog`` sees it).
+  sets it up before it builds the optimizer), or when the warnings filters hid a notice
+  not shown before: PaddleOCR's trainer switches Python warnings off for its whole
+  process (``warnings.simplefilter("ignore")``).  With PaddleOCR's logger the record goes
+  to its child ``ppocr.ppocr_lr``, and so to PaddleOCR's console and ``train.log``;
+  otherwise to the ``ppocr_lr`` logger (which propagates: pytest's ``caplog`` sees it).
+  A repeat the filters hold back ("default": once per place) is not logged.
 
 Only rank 0 of a ``paddle.distributed.launch`` job says anything.
 
@@ -103,12 +105,13 @@ def notice(
     if rank() != 0:
         return
     text = str(said)
-    level, module, line = _caller()
-    hidden = _ignored_by_filters(text, module, line)
-    if hidden or logging.getLogger(PADDLEOCR_LOGGER).handlers:
+    if _warn(text):
+        _shown.add(text)
+        if logging.getLogger(PADDLEOCR_LOGGER).handlers:  # PaddleOCR's log has it too
+            _logger().warning(text)
+    elif text not in _shown:  # hidden by the filters (PaddleOCR's trainer ignores all)
         _logger().warning(text)
-    if not hidden:
-        warnings.warn(text, ConfigWarning, stacklevel=level)
+    # else: a repeat the filters hold back ("default", "once"): seen already
 
 
 def info(text: str) -> None:
@@ -136,30 +139,36 @@ def _logger() -> logging.Logger:
     return logging.getLogger(OWN_LOGGER)
 
 
-def _caller() -> tuple[int, str, int]:
-    """The first frame outside ppocr_lr (the user's line that built the schedule), so
-    that the warning points there: ``(stacklevel for notice's warnings.warn, module,
-    line)``."""
-    frame, level = sys._getframe(2), 2
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("ppocr_lr"):
-        frame, level = frame.f_back, level + 1
-    if frame is None:
-        return level, "sys", 0
-    return level, frame.f_globals.get("__name__", ""), frame.f_lineno
+# Where a warning points: the first line outside this package (Python 3.12 finds it);
+# before 3.12, the line in ppocr_lr that raised the notice.
+_WHERE = (
+    {"skip_file_prefixes": (os.path.dirname(os.path.abspath(__file__)),)}
+    if sys.version_info >= (3, 12)
+    else {"stacklevel": 3}
+)
 
 
-def _ignored_by_filters(text: str, module: str, line: int) -> bool:
-    """Would the warnings filters ignore this warning (the first matching filter wins,
-    as in :mod:`warnings`)?"""
-    for action, message, category, module_re, lineno in warnings.filters:
-        if (
-            issubclass(ConfigWarning, category)
-            and (message is None or message.match(text))
-            and (module_re is None or module_re.match(module))
-            and (lineno == 0 or lineno == line)
-        ):
-            return action == "ignore"
-    return False
+#: Notices the warnings filters have shown in this process.
+_shown: set[str] = set()
+
+
+def _warn(text: str) -> bool:
+    """Warn, and say whether the warnings filters let the warning through: it passes
+    through ``warnings.showwarning`` (the documented hook, here wrapped for the one call)
+    only when they show it."""
+    shown = []
+    forward = warnings.showwarning
+
+    def show(*args, **kwargs):
+        shown.append(True)
+        forward(*args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        warnings.warn(text, ConfigWarning, **_WHERE)
+    finally:
+        warnings.showwarning = forward
+    return bool(shown)
 
 
 __all__ = ["Notice", "notice", "info", "collecting", "strict_from_env", "rank", "STRICT_ENV"]

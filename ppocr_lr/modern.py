@@ -503,8 +503,11 @@ class ReduceOnPlateau(LRSchedule):
 def _metric_value(metric) -> float:
     """A reported metric as a float: a number, a numpy scalar, or a one-element array or
     tensor."""
+    from paddle import Tensor
+
     try:
-        array = np.asarray(metric.numpy() if hasattr(metric, "numpy") else metric, dtype=np.float64)
+        value = metric.numpy() if isinstance(metric, Tensor) else metric
+        array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"a reported metric must be a number, got {metric!r}") from None
     if array.size != 1 or isinstance(metric, bool):

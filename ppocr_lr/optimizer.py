@@ -17,6 +17,7 @@ from paddle.optimizer.lr import LRScheduler
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean
 from .messages import notice
 from .params import REQUIRED, Flag, Number, Param, Words, parse_block, pop_strict
+from .plan import block_keys
 from .registry import build_lr_scheduler, scheduler_class
 
 PATH = "Optimizer"
@@ -386,13 +387,7 @@ def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[st
             cls = scheduler_class(lr.get("name", "Const"))
         except (ConfigValueError, ConfigTypeError):
             return None  # the unknown name is reported when the schedule is built
-        return [
-            "name",
-            "epochs",
-            "step_each_epoch",
-            "strict",
-            *(k for p in cls.all_params() for k in p.keys),
-        ]
+        return block_keys(cls)
     if where == "Optimizer":
         spec = OPTIMIZERS.get(optimizer.get("name"))
         params = SHARED_PARAMS + (spec.params if spec else ())

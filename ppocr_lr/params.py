@@ -41,8 +41,9 @@ class RunLength:
     steps: int | None = None  # a span that is not whole epochs (a phase of Sequential)
     #: Samples per step over all processes, when the trainer says (batch scaling).
     global_batch_size: int | None = None
-    #: The factor an enclosing block's batch scaling applies (a phase of Sequential).
-    lr_scale: float = 1.0
+    #: The batch scaling of an enclosing block (a phase of Sequential), which scales the
+    #: phase's rates with its own: (rule, global batch, reference batch, factor).
+    scaled_by: tuple | None = None
 
     @property
     def total_steps(self) -> int:
@@ -55,7 +56,7 @@ class RunLength:
             self.step_each_epoch,
             steps,
             self.global_batch_size,
-            self.lr_scale,
+            self.scaled_by,
         )
 
     @classmethod

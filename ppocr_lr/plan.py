@@ -105,6 +105,9 @@ WARMUP_PARAMS: tuple[Param, ...] = (
 )
 HONOUR = "honour"
 
+# Written by PaddleOCR trainers into every lr block; the trainer's values win.
+RUN_KEYS = ("epochs", "step_each_epoch")
+
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
@@ -113,9 +116,10 @@ class Plan:
 
     name: str  # the YAML name
     path: str  # the block's YAML path (Optimizer.lr, Optimizer.lr.phases[1])
-    run: RunLength  # the run; its lr_scale is this block's batch factor
+    run: RunLength  # the run; scaled_by: the batch scaling of this block or one around it
     strict: bool  # notices are errors
-    #: Every key's value (durations in steps, rates batch-scaled), by parameter name.
+    #: Every key's value (durations in steps; rates as written: batch scaling multiplies
+    #: the curve), by parameter name.
     values: Mapping[str, Any]
     sources: Mapping[str, str]  # "config" or "default", by parameter name
     keys_written: Mapping[str, str]  # the key as written (warmup_epoch), by parameter name
@@ -124,12 +128,12 @@ class Plan:
     #: Key -> (value written, value used) for the rates batch scaling changed.
     scaled: Mapping[str, tuple[Any, Any]]
     batch_rule: tuple | None  # (rule, global batch, reference batch) when scaled here
-    batch_scale: float  # every rate's factor (1.0: none)
+    batch_scale: float  # every rate's factor, this block's (1.0: none, or scaled around it)
     warmup_steps: int
     warmup_start_lr: float
-    decay: F.Schedule | None = None  # the schedule after warm-up, on its own clock
+    decay: F.Schedule | None = None  # the schedule after warm-up, own clock, batch-scaled
     momentum: F.Schedule | None = None  # the optimizer's momentum after warm-up, if driven
-    peak_lr: float = math.nan  # the rate the warm-up climbs to
+    peak_lr: float = math.nan  # the rate the warm-up climbs to (batch-scaled)
     curve: F.Schedule | None = None  # the learning rate at every step: warm-up, then decay
 
     @property
@@ -165,6 +169,12 @@ def all_params(cls: type[LRSchedule]) -> tuple[Param, ...]:
     return tuple(cls.params) + tuple(shared)
 
 
+def block_keys(cls: type[LRSchedule]) -> list[str]:
+    """Every key a block of ``cls`` may hold: what ``-o Optimizer.lr.<key>=...`` may add
+    (its value is checked once, when the block is resolved)."""
+    return ["name", *RUN_KEYS, "strict", *(key for p in all_params(cls) for key in p.keys)]
+
+
 def resolve(
     schedule: LRSchedule, block: Mapping[str, Any], run: RunLength, path: str, strict: bool
 ) -> Plan:
@@ -178,11 +188,13 @@ def resolve(
     values, sources, written = parsed.values, parsed.sources, parsed.keys
     ignored = _paddleocr_drops(cls, block, values, sources, written, path, strict)
     factor, batch_rule = _batch_factor(values, written, run, path, strict)
-    scaled = _scale_rates(params, values, written, factor, path)
+    scaled = _scaled_rates(params, values, written, factor, path)
     plan = Plan(
         name=cls.name,
         path=path,
-        run=dataclasses.replace(run, lr_scale=factor),
+        run=run
+        if batch_rule is None
+        else dataclasses.replace(run, scaled_by=(*batch_rule, factor)),
         strict=strict,
         values=MappingProxyType(values),
         sources=MappingProxyType(sources),
@@ -205,10 +217,12 @@ def resolve(
     decay = schedule.decay(p, decay_run)
     if values["by_epoch"]:
         decay = F.EpochClock(decay, plan.run.step_each_epoch)
-    plan = schedule.plan = dataclasses.replace(
+    plan = schedule.plan = dataclasses.replace(  # the peak hook reads the decay as written
         plan, decay=decay, momentum=schedule.momentum(p, decay_run)
     )
-    peak = float(schedule.peak(p))
+    peak, start = float(schedule.peak(p)) * factor, start * factor
+    if factor != 1.0:
+        decay = F.Scaled(decay, factor)
     if warmup_steps and start > peak:
         plan.notice(
             f"{path}.{written.get('warmup_start_lr', 'warmup_start_lr')}",
@@ -216,7 +230,9 @@ def resolve(
             f"({peak:g}): the warm-up goes down",
         )
     curve = F.warmup(decay, warmup_steps, start, peak, prefix=values["warmup_prefix"])
-    plan = schedule.plan = dataclasses.replace(plan, peak_lr=peak, curve=curve)
+    plan = schedule.plan = dataclasses.replace(
+        plan, decay=decay, peak_lr=peak, warmup_start_lr=start, curve=curve
+    )
     if warmup_steps > plan.total_steps:
         plan.notice(
             plan.warmup_key,
@@ -259,16 +275,18 @@ def _paddleocr_drops(cls, block, values, sources, written, path, strict) -> dict
 
 
 def _batch_factor(values, written, run: RunLength, path: str, strict: bool):
-    """``(factor, (rule, global batch, reference) or None)``: what every rate of the
-    block is multiplied by for the global batch (an enclosing block's factor, or this
-    block's ``batch_scaling``)."""
+    """``(factor, (rule, global batch, reference) or None)``: what this block's
+    ``batch_scaling`` multiplies its curve by for the global batch (1.0 for a block that
+    does not scale, or whose enclosing block does)."""
     rule, reference = values["batch_scaling"], values["reference_batch_size"]
-    batch, inherited = run.global_batch_size, run.lr_scale
+    batch = run.global_batch_size
     key = f"{path}.{written.get('batch_scaling', 'batch_scaling')}"
-    if rule != "none" and inherited != 1.0:
+    if rule != "none" and run.scaled_by is not None:
         raise ConfigValueError(
             key,
-            f"{rule!r} inside a block that is already scaled",
+            f"{rule!r} inside a block that is already scaled (batch_scaling "
+            f"{run.scaled_by[0]} for a global batch of {run.scaled_by[1]}, reference "
+            f"{run.scaled_by[2]})",
             "Write batch_scaling on the outermost lr block only.",
         )
     if rule != "none" and reference is None:
@@ -297,12 +315,12 @@ def _batch_factor(values, written, run: RunLength, path: str, strict: bool):
     elif rule != "none":
         ratio = batch / reference
         return (ratio if rule == "linear" else math.sqrt(ratio)), (rule, batch, reference)
-    return inherited, None
+    return 1.0, None
 
 
-def _scale_rates(params, values, written, factor: float, path: str) -> dict:
-    """Multiply every rate key by ``factor`` in place; key -> (written, used) for the
-    rates that changed."""
+def _scaled_rates(params, values, written, factor: float, path: str) -> dict:
+    """Key -> (as written, as used) for each rate key batch scaling changes (checked: at
+    most MAX_LR once scaled)."""
     scaled: dict[str, tuple[Any, Any]] = {}
     if factor == 1.0:
         return scaled
@@ -318,7 +336,6 @@ def _scale_rates(params, values, written, factor: float, path: str) -> dict:
                     f"{value!r} scaled by {factor:g} for the global batch is {v:g}; "
                     f"expected at most {MAX_LR:g}",
                 )
-        values[p.name] = new
         if new != value:  # zeros (a floor of 0) are left out of the report
             scaled[written.get(p.name, p.name)] = (value, new)
     return scaled
@@ -358,4 +375,14 @@ def is_rate(kind) -> bool:
     )
 
 
-__all__ = ["Plan", "resolve", "all_params", "is_rate", "WARMUP_PARAMS", "BATCH_RULES", "HONOUR"]
+__all__ = [
+    "Plan",
+    "resolve",
+    "all_params",
+    "block_keys",
+    "is_rate",
+    "WARMUP_PARAMS",
+    "BATCH_RULES",
+    "HONOUR",
+    "RUN_KEYS",
+]

@@ -32,10 +32,7 @@ from . import stateful, step_code
 from .errors import ConfigValueError
 from .messages import notice
 from .params import MAX_STEPS, Param, RunLength
-from .plan import WARMUP_PARAMS, all_params, is_rate, resolve
-
-# Written by PaddleOCR trainers into every lr block; the trainer's values win.
-RUN_KEYS = ("epochs", "step_each_epoch")
+from .plan import RUN_KEYS, WARMUP_PARAMS, all_params, is_rate, resolve
 
 STATE_FORMAT = 1
 _INF = math.inf
@@ -139,7 +136,7 @@ class LRSchedule(LRScheduler):
         LRScheduler.__init__(self, learning_rate=self.peak_lr, last_epoch=self.config["last_epoch"])
 
     # The plan's parts, under the names the schedule's hooks and callers use.
-    run = property(lambda self: self.plan.run, doc="the run (its lr_scale: the batch factor)")
+    run = property(lambda self: self.plan.run, doc="the run the schedule was built for")
     path = property(lambda self: self.plan.path, doc="the block's YAML path")
     strict = property(lambda self: self.plan.strict, doc="whether notices are errors")
     config = property(lambda self: self.plan.values, doc="every key's value, by param name")
@@ -277,9 +274,8 @@ class LRSchedule(LRScheduler):
         return self._rates_times(peak / highest if highest > 0 else 1.0)
 
     def _rates_times(self, factor: float) -> dict[str, Any]:
-        def times(value):
-            unscaled = value if isinstance(value, list) else [value]
-            out = [v / self.batch_scale * factor for v in unscaled]
+        def times(value):  # values are as written (at the reference batch)
+            out = [v * factor for v in (value if isinstance(value, list) else [value])]
             return out if isinstance(value, list) else out[0]
 
         rates = [

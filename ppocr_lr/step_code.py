@@ -75,16 +75,16 @@ class Code:
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
 
-    def fresh(self) -> "Symbol":
+    def fresh(self, is_float: bool = False) -> "Symbol":
         name = f"_{self.count}"
         self.count += 1
-        return Symbol(self, name)
+        return Symbol(self, name, is_float)
 
-    def assign(self, expression: str) -> "Symbol":
+    def assign(self, expression: str, is_float: bool = False) -> "Symbol":
         known = self.known.get(expression)
         if known is not None:
             return known
-        symbol = self.fresh()
+        symbol = self.fresh(is_float)
         self.line(f"{symbol.name} = {expression}")
         self.known[expression] = symbol
         return symbol
@@ -114,23 +114,44 @@ class Code:
             raise
 
 
+# ``x op c`` that is ``x`` itself, bit for bit, when ``x`` is a float (IEEE 754: times or
+# over one is exact, and x - 0.0 keeps even -0.0; x + 0.0 does not, so it stays).
+_IDENTITIES = {("*", 1.0), ("/", 1.0), ("-", 0.0)}
+_COMMUTING = {"*"}
+_COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
+
+
 def _binary(op: str, reverse: bool = False):
     def method(self: "Symbol", other: Any) -> "Symbol":
         code = self.code
+        if (
+            self.is_float
+            and type(other) is float
+            and (op, other) in _IDENTITIES
+            and (not reverse or op in _COMMUTING)
+        ):
+            return self
         left, right = (code.value(other), self.name) if reverse else (self.name, code.value(other))
-        return code.assign(f"{left} {op} {right}")
+        floats = op == "/" or (op not in _COMPARISONS and (self.is_float or _is_float(other)))
+        return code.assign(f"{left} {op} {right}", floats)
 
     return method
+
+
+def _is_float(x: Any) -> bool:
+    """Whether ``x`` is certainly a float (a float constant or a float symbol)."""
+    return type(x) is float or (isinstance(x, Symbol) and x.is_float)
 
 
 class Symbol:
     """A value that depends on the step: operations on it are written down."""
 
-    __slots__ = ("code", "name")
+    __slots__ = ("code", "name", "is_float")
     __hash__ = None  # type: ignore[assignment]  # == is an operation here
 
-    def __init__(self, code: Code, name: str):
-        self.code, self.name = code, name
+    def __init__(self, code: Code, name: str, is_float: bool = False):
+        # is_float: certainly a Python float (False: an int, a bool, or not known)
+        self.code, self.name, self.is_float = code, name, is_float
 
     def __bool__(self):
         raise Untraceable("a Python branch on the step")
@@ -141,10 +162,10 @@ class Symbol:
     __int__ = __float__ = __index__
 
     def __neg__(self) -> "Symbol":
-        return self.code.assign(f"-{self.name}")
+        return self.code.assign(f"-{self.name}", self.is_float)
 
     def __pos__(self) -> "Symbol":
-        return self.code.assign(f"+{self.name}")
+        return self.code.assign(f"+{self.name}", self.is_float)
 
 
 for _op, _names in {
@@ -179,6 +200,12 @@ class TraceBackend:
         self.scalar = scalar
 
     def __getattr__(self, name: str) -> Callable:
+        traced = self.traced(name)
+        setattr(self, name, traced)  # looked up once
+        return traced
+
+    def traced(self, name: str) -> Callable:
+        """The scalar backend's ``name``, traced."""
         function = getattr(self.scalar, name)
         template = _TEMPLATES.get(name)
 
@@ -187,11 +214,11 @@ class TraceBackend:
             if code is None:
                 return function(*args)
             values = [code.value(a) for a in args]
+            floats = _RESULT_IS_FLOAT.get(name, lambda *a: False)(*args)
             if template is not None:
-                return code.assign(template.format(*values))
-            return code.assign(f"{code.bind(function)}({', '.join(values)})")
+                return code.assign(template.format(*values), floats)
+            return code.assign(f"{code.bind(function)}({', '.join(values)})", floats)
 
-        setattr(self, name, traced)  # looked up once
         return traced
 
 
@@ -204,6 +231,15 @@ _TEMPLATES = {
     "maximum": "{1} if {1} > {0} else {0}",
     "where": "{1} if {0} else {2}",
     "take": "{0}[{1}]",
+}
+# Which of them certainly give a float, from their arguments.
+_RESULT_IS_FLOAT = {
+    **dict.fromkeys(("cos", "exp", "log", "sqrt", "tanh", "unit_interval"), lambda *a: True),
+    "pow": lambda a, b: _is_float(a) or _is_float(b),
+    "ipow": lambda a, b: _is_float(a) or _is_float(b),
+    "minimum": lambda a, b: _is_float(a) and _is_float(b),
+    "maximum": lambda a, b: _is_float(a) and _is_float(b),
+    "where": lambda c, a, b: _is_float(a) and _is_float(b),
 }
 
 

@@ -147,13 +147,56 @@ def test_the_scaled_keys_are_reported_as_written_and_as_used():
         {"name": "OneCycle", "max_lr": 0.002, "batch_scaling": "sqrt", "reference_batch_size": 32},
         global_batch_size=128,
     )
-    assert one.config["max_lr"] == 0.004 and "max_lr 0.002 -> 0.004" in one.describe()
+    assert one.config["max_lr"] == 0.002  # as written: batch scaling multiplies the curve
+    assert one.peak_lr == 0.004 and "max_lr 0.002 -> 0.004" in one.describe()
 
 
 def test_off_by_default_and_as_written_for_paddleocr():
     s = quiet_build({"name": "Cosine", "learning_rate": 0.001}, global_batch_size=512)
     assert s.batch_scale == 1.0 and s.scaled == {} and s.peak_lr == 0.001
     assert "rates x" not in s.describe()
+
+
+@pytest.mark.parametrize("batch", [32, 64, 128])
+def test_a_phase_that_scales_again_is_refused_at_every_batch(batch):
+    """Refused because the block around it scales, whatever the factor (1 at batch 64)."""
+    block = {
+        "name": "Sequential",
+        "boundary_epochs": [10],
+        "batch_scaling": "linear",
+        "reference_batch_size": 64,
+        "phases": [
+            {"name": "Const", "learning_rate": 0.001},
+            {"name": "Const", "learning_rate": 0.001, "batch_scaling": "sqrt"},
+        ],
+    }
+    with pytest.raises(ConfigValueError, match=r"phases\[1\]\.batch_scaling: 'sqrt' inside"):
+        quiet_build(block, global_batch_size=batch)
+
+
+def test_a_plateau_scales_after_its_reductions_down_to_its_floor():
+    """ReduceOnPlateau with reductions that reach below epsilon: the scaled run stays the
+    unscaled one times the factor to the end (epsilon and min_lr are rates too)."""
+    block = {
+        "name": "ReduceOnPlateau",
+        "learning_rate": 1e-6,
+        "factor": 0.5,
+        "patience": 0,
+        "epsilon": 1e-8,
+    }
+    for factor, reference in ((0.01, 6400), (4.0, 16)):
+        plain = quiet_build(block, global_batch_size=64)
+        scaled = quiet_build(
+            dict(block, batch_scaling="linear", reference_batch_size=reference),
+            global_batch_size=64,
+        )
+        for _ in range(40):
+            for s in (plain, scaled):
+                s.report(1.0)
+                s.step()
+        assert plain.last_lr < 1e-7  # reduced until a halving is below epsilon
+        assert scaled.last_lr == pytest.approx(factor * plain.last_lr, rel=1e-12)
+        assert_rel(whole_run(scaled), factor * whole_run(plain), rel=1e-12, what=str(factor))
 
 
 def test_a_phase_inherits_the_scaling_and_cannot_scale_again():

@@ -71,11 +71,14 @@ def test_every_example_steps_with_the_formulas_bits(path):
 def test_the_cycle_cache_gives_the_closed_forms_cycle(first, mul, steps):
     """Cycles of first * mul**i steps: the cached step equals the closed form, whatever
     the order of the steps (cycle starts included)."""
-    curve = F.WarmRestartCurve(1.0, first, mul, 0.5, 0.0)
-    traced = step_function(curve)
     starts = [int(first * (mul**i - 1) / (mul - 1)) if mul != 1 else first * i for i in range(8)]
-    for t in steps + starts + [s - 1 for s in starts if s] + steps[::-1]:
-        assert same(outcome(traced, t), outcome(lambda t: curve.formula(t, F.SCALAR), t))
+    for curve in (
+        F.WarmRestartCurve(1.0, first, mul, 0.5, 0.0),  # peaks x 0.5 a cycle: a cached power
+        F.TimmCycleCurve("cosine", 0.1, first, mul, 0.7, 5, 1e-4, k_decay=2.0),
+    ):
+        traced = step_function(curve)
+        for t in steps + starts + [s - 1 for s in starts if s] + steps[::-1]:
+            assert same(outcome(traced, t), outcome(lambda t: curve.formula(t, F.SCALAR), t))
 
 
 class Branchy(F.Schedule):

@@ -45,6 +45,8 @@ def _parameter_rows(p: Preview) -> list[str]:
     for param in type(s).all_params():
         key = s.keys_written.get(param.name, param.name)
         value, kind = s.config[param.name], param.kind_for(key)
+        if key in s.scaled:  # the rate used: as written times the batch factor
+            value = s.scaled[key][1]
         shown = "-" if value is None else show_value(value)
         if value is not None and (
             param.kind.unit == "steps" or isinstance(param.kind, (Epochs, EpochBoundaries))
