@@ -11,6 +11,7 @@ with ``warmup_prefix: false``), ``T`` = the run in steps, ``W`` = the warm-up,
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Mapping
 
 import numpy as np
@@ -300,6 +301,13 @@ class Sequential(LRSchedule):
         for j, block in enumerate(p.phases):
             path = f"{self.path}.phases[{j}]"
             block = dict(block)
+            if isinstance(block, dict) and "last_epoch" in block:
+                raise ConfigValueError(
+                    f"{path}.last_epoch",
+                    f"got {block['last_epoch']!r}: a phase runs on the Sequential's clock, "
+                    "which counts the steps already taken",
+                    f"Write last_epoch on {self.path}, or leave it out.",
+                )
             cls = scheduler_class(block.pop("name", "Const"), f"{path}.name")
             phase = cls.from_block(
                 block, self.run.span(edges[j + 1] - edges[j]), path=path, strict=self.strict
@@ -476,7 +484,22 @@ class ReduceOnPlateau(LRSchedule):
         return self.plateau.state()
 
     def restore_plateau(self, restored: dict) -> None:
-        """Put back a checked :meth:`plateau_state`."""
+        """Put back a checked :meth:`plateau_state`; a checkpoint written with another
+        learning_rate or min_lr is told (its reductions are kept)."""
+        written = {"learning_rate": self.plateau.start, "min_lr": self.plateau.rule.min_lr}
+        changed = [
+            f"{key} {restored[key]:g} -> {value:g}"
+            for key, value in written.items()
+            if key in restored and restored[key] != value
+        ]
+        if changed:
+            self.notice(
+                self.path,
+                "resumed from a checkpoint whose block had another "
+                + ", ".join(changed)
+                + f" (the rate had reached {restored['rate']:g} there)",
+                outcome=f"the checkpoint's rate {restored['rate']:g} and its reductions are kept",
+            )
         self.plateau.restore(restored)
 
     def state_dict(self) -> dict:
@@ -490,7 +513,7 @@ class ReduceOnPlateau(LRSchedule):
         restored = None if saved is None else stateful.checked_plateau_state(saved)
         before = self.plateau.state()
         if restored is not None:
-            self.plateau.restore(restored)
+            self.restore_plateau(restored)
         try:
             super().set_state_dict(state_dict)
         except Exception:
@@ -508,13 +531,15 @@ def _metric_value(metric) -> float:
     try:
         value = metric.numpy() if isinstance(metric, Tensor) else metric
         array = np.asarray(value, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"the reported metric {metric!r} is beyond float range") from None
     except (TypeError, ValueError):
         raise TypeError(f"a reported metric must be a number, got {metric!r}") from None
     if array.size != 1 or isinstance(metric, bool):
         raise TypeError(f"a reported metric must be one number, got {metric!r}")
     value = float(array.reshape(()))
-    if value != value:
-        raise ValueError("the reported metric is NaN")
+    if not math.isfinite(value):  # inf would stay the best for good; NaN is never better
+        raise ValueError(f"the reported metric is {value}; expected a finite number")
     return value
 
 

@@ -245,6 +245,14 @@ def resolve_optimizer(
             f"{name} has no momentum or beta1 to cycle",
             "Use Momentum, RMSProp, Adam, AdamW or Lamb, or leave cycle_momentum out",
         )
+    driven = spec.momentum_attribute.lstrip("_")  # beta1 or momentum, as YAML spells it
+    if lr_scheduler.drives_momentum and driven in config:
+        notice(
+            f"{PATH}.{driven}",
+            f"{config[driven]!r} is written, but {lr_scheduler.momentum_path} drives {driven}",
+            outcome=f"the schedule's {driven} replaces it wherever the schedule drives it",
+            strict=strict,
+        )
     regularizer = config.pop("regularizer", None)
     opts = dict(parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
     opts[spec.decay_arg] = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec, strict)

@@ -239,8 +239,16 @@ class OneCycle(PaddleOCRSchedule):
             False,
             "cycle the optimizer's momentum (beta1) opposite to the rate",
         ),
-        Param("base_momentum", Number(0.0, 1.0), 0.85, "momentum at the rate's peak"),
-        Param("max_momentum", Number(0.0, 1.0), 0.95, "momentum at the rate's ends"),
+        # below 1: a momentum (Adam's beta1) of 1 never forgets, and the weights become NaN
+        Param(
+            "base_momentum",
+            Number(0.0, 1.0, maximum_open=True),
+            0.85,
+            "momentum at the rate's peak",
+        ),
+        Param(
+            "max_momentum", Number(0.0, 1.0, maximum_open=True), 0.95, "momentum at the rate's ends"
+        ),
     )
     paddleocr_drops = ("pct_start", "div_factor", "final_div_factor") + WARMUP_IN_STEPS
 
@@ -291,6 +299,14 @@ class OneCycle(PaddleOCRSchedule):
         ``base_momentum`` while the rate climbs, back up while it falls, held at
         ``max_momentum`` in a third phase."""
         if not p.cycle_momentum:
+            for name in ("base_momentum", "max_momentum"):
+                if name in self.keys_written:
+                    self.notice(
+                        f"{self.path}.{name}",
+                        "is set, but cycle_momentum is false",
+                        "Add cycle_momentum: true to cycle the optimizer's momentum",
+                        outcome="it has no effect",
+                    )
             return None
         low_m, high_m = p.base_momentum, p.max_momentum
         turns = [(high_m, low_m), (low_m, high_m)] + ([(high_m, high_m)] if p.three_phase else [])
@@ -299,7 +315,7 @@ class OneCycle(PaddleOCRSchedule):
                 [(end, a, b) for (end, _, _), (a, b) in zip(self._phases(p, run_steps), turns)],
                 p.anneal_strategy,
             ),
-            run_steps,
+            run_steps - 1,  # held at the last phase's end: no overshoot past max_momentum
         )
 
 

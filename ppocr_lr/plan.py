@@ -23,6 +23,8 @@ import math
 from types import MappingProxyType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
+
 from . import functions as F
 from .errors import ConfigValueError
 from .messages import notice
@@ -214,6 +216,8 @@ def resolve(
     )
     _check_warmup_keys(plan, cls)
     decay_run = plan.total_steps - (warmup_steps if values["decay_ends_at_last_step"] else 0)
+    if decay_run != plan.total_steps:
+        _check_the_decay_moves(schedule, p, decay_run, plan)  # before: hooks keep state
     decay = schedule.decay(p, decay_run)
     if values["by_epoch"]:
         decay = F.EpochClock(decay, plan.run.step_each_epoch)
@@ -239,8 +243,8 @@ def resolve(
             f"the warm-up ({warmup_steps} steps"
             f"{'' if 'warmup_steps' in written else ', the default'}) "
             f"is longer than the run ({plan.total_steps} steps)",
-            outcome=f"training ends inside the warm-up, at {curve(plan.total_steps):.6g}, "
-            "and the decay never starts",
+            outcome="training ends inside the warm-up, its last step at "
+            f"{curve(plan.total_steps - 1):.6g}, and the decay never starts",
         )
     return plan
 
@@ -339,6 +343,30 @@ def _scaled_rates(params, values, written, factor: float, path: str) -> dict:
         if new != value:  # zeros (a floor of 0) are left out of the report
             scaled[written.get(p.name, p.name)] = (value, new)
     return scaled
+
+
+def _check_the_decay_moves(schedule, p, decay_run: int, plan: Plan) -> None:
+    """``decay_ends_at_last_step: true`` shortens the decay by the warm-up; say so when
+    this schedule's decay does not depend on the run's length (Step, Cyclic, a plateau, a
+    cycle length written out), so the key changes nothing."""
+    from . import messages  # the notices of this trial build are the real build's too
+
+    try:
+        with messages.collecting():
+            full = schedule.decay(p, plan.total_steps)
+            short = schedule.decay(p, decay_run)
+            steps = np.unique(np.linspace(0, plan.total_steps, 257).astype(np.int64))
+            same = np.array_equal(full.array(steps), short.array(steps))
+    except Exception:  # noqa: BLE001 - the real build says what is wrong
+        return
+    if same:
+        key = plan.keys_written.get("decay_ends_at_last_step", "decay_ends_at_last_step")
+        plan.notice(
+            f"{plan.path}.{key}",
+            f"is true, but {plan.name}'s decay does not depend on the run's length here",
+            "Leave it out, or set the decay's length from the run",
+            outcome="it has no effect",
+        )
 
 
 def _check_warmup_keys(plan: Plan, cls) -> None:

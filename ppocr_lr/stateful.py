@@ -46,6 +46,7 @@ class Plateau:
 
     def __init__(self, rule: PlateauRule, rate: float):
         self.rule, self.rate = rule, float(rate)
+        self.start = self.rate  # the block's learning_rate, for a checkpoint to compare
         self.best: float | None = None
         self.bad = 0
         self.cooldown = 0
@@ -70,8 +71,16 @@ class Plateau:
         return False
 
     def state(self) -> dict:
-        """What a checkpoint keeps: best, bad, cooldown and the rate now."""
-        return {"best": self.best, "bad": self.bad, "cooldown": self.cooldown, "rate": self.rate}
+        """What a checkpoint keeps: best, bad, cooldown and the rate now, with the block's
+        learning_rate and min_lr (a resume with other ones is told)."""
+        return {
+            "best": self.best,
+            "bad": self.bad,
+            "cooldown": self.cooldown,
+            "rate": self.rate,
+            "learning_rate": self.start,
+            "min_lr": self.rule.min_lr,
+        }
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Put back a state :func:`checked_plateau_state` accepted."""
@@ -81,7 +90,8 @@ class Plateau:
 
 def checked_plateau_state(saved: Any) -> dict:
     """A saved plateau state, checked before anything changes: best (a number or None),
-    bad and cooldown (whole numbers >= 0), rate (a learning rate)."""
+    bad and cooldown (whole numbers >= 0), rate (a learning rate), and learning_rate and
+    min_lr when the checkpoint has them (states written before them load too)."""
     if not isinstance(saved, Mapping):
         raise ValueError(f"not a plateau state: {saved!r}")
     best, bad, cooldown, rate = (saved.get(k) for k in ("best", "bad", "cooldown", "rate"))
@@ -91,12 +101,24 @@ def checked_plateau_state(saved: Any) -> dict:
     )
     if not whole or not number or not (best is None or isinstance(best, (int, float))):
         raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
-    return {
+    checked = {
         "best": None if best is None else float(best),
         "bad": bad,
         "cooldown": cooldown,
         "rate": float(rate),
     }
+    for key in ("learning_rate", "min_lr"):
+        value = saved.get(key)
+        if value is None:
+            continue
+        if not (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and 0.0 <= value < math.inf
+        ):
+            raise ValueError(f"not a plateau state ({key}: {value!r}): {saved!r}")
+        checked[key] = float(value)
+    return checked
 
 
 class PlateauRate(F.Schedule):

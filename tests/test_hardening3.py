@@ -1,0 +1,225 @@
+"""The third hardening round: each test names the defect it pins (a key or capability that
+did nothing without a word, a wrong number, an error that was not one clear line)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import paddle
+import pytest
+
+import ppocr_lr
+from conftest import assert_array_matches_steps
+from ppocr_lr import ConfigValueError, messages
+
+SEQ_ONECYCLE = {
+    "name": "Sequential",
+    "boundaries": [10],
+    "phases": [
+        {"name": "Const", "learning_rate": 0.001},
+        {"name": "OneCycle", "max_lr": 0.01, "cycle_momentum": True},
+    ],
+}
+
+
+def notices_of(build):
+    with messages.collecting() as said:
+        result = build()
+    return result, [str(n) for n in said]
+
+
+# --------------------------------------------------------------- silently lost behaviour
+
+
+def test_a_onecycle_phase_drives_the_momentum_and_sgd_is_refused_there():
+    model = paddle.nn.Linear(2, 2)
+    (optimizer, lr), said = notices_of(
+        lambda: ppocr_lr.build_optimizer(
+            {"name": "Adam", "beta1": 0.9, "lr": SEQ_ONECYCLE}, 3, 10, model
+        )
+    )
+    assert lr.drives_momentum
+    assert said == [
+        "Optimizer.beta1: 0.9 is written, but Optimizer.lr.phases[1].cycle_momentum drives "
+        "beta1; the schedule's beta1 replaces it wherever the schedule drives it"
+    ]
+    seen = []
+    for _ in range(30):
+        seen.append(optimizer._beta1)
+        lr.step()
+    assert seen[:10] == [0.9] * 10  # the Const phase drives nothing: as written
+    phase = ppocr_lr.build_lr_scheduler(SEQ_ONECYCLE["phases"][1], 2, 10)
+    assert seen[10:] == [phase.momentum_at(t) for t in range(20)]
+    assert seen[10] == 0.95 and min(seen) == pytest.approx(0.85)
+    with pytest.raises(ConfigValueError, match=r"^Optimizer\.lr\.phases\[1\]\.cycle_momentum: SGD"):
+        ppocr_lr.build_optimizer({"name": "SGD", "lr": SEQ_ONECYCLE}, 3, 10, model)
+
+
+def test_a_plateau_phase_is_reduced_at_the_hand_computed_report():
+    s = ppocr_lr.build_lr_scheduler(
+        {
+            "name": "Sequential",
+            "warmup_steps": 2,
+            "boundaries": [5],
+            "phases": [
+                {"name": "Const", "learning_rate": 0.1},
+                {"name": "ReduceOnPlateau", "learning_rate": 0.05, "patience": 1, "factor": 0.5},
+            ],
+        },
+        2,
+        10,
+    )
+    for _ in range(6):  # steps 1-6: the block's warm-up (2), then the Const phase (5)
+        s.step()
+        s.report(1.0)  # heard by nobody: the phase running is the Const one
+    s.step()  # step 7: the plateau phase's step 0
+    assert s.last_lr == 0.05
+    s.report(1.0)  # the plateau's first report: the best
+    s.report(1.0)  # one without improvement: patience 1 allows it
+    assert s.last_lr == 0.05
+    s.report(1.0)  # the second: halved
+    assert s.last_lr == 0.025 and s.lr_at(19) == 0.025
+
+
+def test_last_epoch_in_a_phase_is_refused_with_its_path():
+    block = dict(SEQ_ONECYCLE, phases=[{"name": "Const", "learning_rate": 0.1}] * 2)
+    block["phases"] = [block["phases"][0], dict(block["phases"][1], last_epoch=4)]
+    with pytest.raises(ConfigValueError, match=r"^Optimizer\.lr\.phases\[1\]\.last_epoch: got 4"):
+        ppocr_lr.build_lr_scheduler(block, 2, 10)
+
+
+def test_momentum_keys_without_cycle_momentum_are_told():
+    _, said = notices_of(
+        lambda: ppocr_lr.build_lr_scheduler(
+            {"name": "OneCycle", "max_lr": 0.01, "base_momentum": 0.8, "max_momentum": 0.9}, 2, 10
+        )
+    )
+    assert said == [
+        f"Optimizer.lr.{key}: is set, but cycle_momentum is false; it has no effect. Add "
+        "cycle_momentum: true to cycle the optimizer's momentum"
+        for key in ("base_momentum", "max_momentum")
+    ]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"name": "Step", "learning_rate": 0.1, "step_size": 2, "gamma": 0.5},
+        {"name": "Cyclic", "learning_rate": 0.01, "max_lr": 0.1, "up_steps": 5},
+        {"name": "CosineCycles", "learning_rate": 0.1, "cycle_epochs": 2},
+        {"name": "InverseSqrt", "learning_rate": 0.1},
+        {"name": "ReduceOnPlateau", "learning_rate": 0.1},
+    ],
+    ids=lambda b: b["name"],
+)
+def test_decay_ends_at_last_step_that_changes_nothing_is_told(block):
+    s, said = notices_of(
+        lambda: ppocr_lr.build_lr_scheduler(
+            dict(block, warmup_epoch=1, decay_ends_at_last_step=True), 10, 10
+        )
+    )
+    plain = ppocr_lr.build_lr_scheduler(dict(block, warmup_epoch=1), 10, 10)
+    assert np.array_equal(s.lr_array(range(101)), plain.lr_array(range(101)))  # indeed
+    assert said == [
+        f"Optimizer.lr.decay_ends_at_last_step: is true, but {block['name']}'s decay does not "
+        "depend on the run's length here; it has no effect. Leave it out, or set the decay's "
+        "length from the run"
+    ]
+    _, said = notices_of(  # a decay over the run: the key moves its end, and nothing is said
+        lambda: ppocr_lr.build_lr_scheduler(
+            {
+                "name": "Cosine",
+                "learning_rate": 0.1,
+                "warmup_epoch": 1,
+                "decay_ends_at_last_step": True,
+            },
+            10,
+            10,
+        )
+    )
+    assert said == []
+
+
+def test_a_plateau_resumed_with_another_learning_rate_is_told():
+    block = {"name": "ReduceOnPlateau", "learning_rate": 0.1, "patience": 0, "factor": 0.5}
+    s = ppocr_lr.build_lr_scheduler(block, 5, 10)
+    s.report(1.0)
+    s.report(2.0)  # halved: 0.05
+    state = s.state_dict()
+    again, said = notices_of(lambda: ppocr_lr.build_lr_scheduler(block, 5, 10))
+    again.set_state_dict(state)
+    assert again.last_lr == 0.05
+    changed, _ = notices_of(
+        lambda: ppocr_lr.build_lr_scheduler(dict(block, learning_rate=0.2, min_lr=0.01), 5, 10)
+    )
+    _, said = notices_of(lambda: changed.set_state_dict(state))
+    assert said == [
+        "Optimizer.lr: resumed from a checkpoint whose block had another learning_rate 0.1 -> "
+        "0.2, min_lr 0 -> 0.01 (the rate had reached 0.05 there); the checkpoint's rate 0.05 "
+        "and its reductions are kept"
+    ]
+    assert changed.last_lr == 0.05
+    older = dict(
+        state, plateau={k: state["plateau"][k] for k in ("best", "bad", "cooldown", "rate")}
+    )
+    _, said = notices_of(lambda: changed.set_state_dict(older))  # written before the keys
+    assert said == [] and changed.last_lr == 0.05
+
+
+# --------------------------------------------------------------- wrong numbers
+
+
+@pytest.mark.parametrize("key", ["max_momentum", "base_momentum"])
+def test_a_momentum_of_one_is_refused(key):
+    with pytest.raises(
+        ConfigValueError, match=rf"^Optimizer\.lr\.{key}: got 1\.0; expected a number in \[0, 1\)"
+    ):
+        ppocr_lr.build_lr_scheduler(
+            {"name": "OneCycle", "max_lr": 0.01, "cycle_momentum": True, key: 1.0}, 2, 10
+        )
+
+
+@pytest.mark.parametrize("strategy", ["linear", "cos"])
+def test_the_momentum_never_passes_its_bounds(strategy):
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "OneCycle", "max_lr": 0.01, "cycle_momentum": True, "anneal_strategy": strategy},
+        5,
+        7,
+    )
+    momenta = [s.momentum_at(t) for t in range(40)]
+    assert max(momenta) == 0.95 and min(momenta) >= 0.85
+    assert momenta[34:] == [0.95] * 6  # from the last phase's end on (step T - 1 = 34)
+
+
+@pytest.mark.parametrize("metric", [math.inf, -math.inf, 10**400, np.float64("nan")])
+def test_a_metric_that_is_not_a_finite_number_is_refused(metric):
+    s = ppocr_lr.build_lr_scheduler({"name": "ReduceOnPlateau", "learning_rate": 0.1}, 2, 10)
+    with pytest.raises(ValueError, match="reported metric"):
+        s.report(metric)
+    s.report(0.5)  # and the plateau goes on as if nothing came
+    assert s.plateau_state()["best"] == 0.5
+
+
+@pytest.mark.parametrize("ub", [3.0, 10.0, 20.0])
+def test_tanh_cycles_array_and_step_agree_to_a_few_ulp(ub):
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "TanhCycles", "learning_rate": 0.1, "ub": ub, "cycle_epochs": 5}, 10, 100
+    )
+    steps = np.arange(1001)
+    assert_array_matches_steps(s.lr_array(steps), [s.lr_at(int(t)) for t in steps], f"ub {ub}")
+    # against the formula in long arithmetic: 1 - tanh(x) = 2 / (1 + exp(2x))
+    t, length = 499, 500
+    x = -7.0 * (1 - t / length) + ub * (t / length)
+    assert s.lr_at(t) == pytest.approx(0.05 * 2 / (1 + math.exp(2 * x)), rel=1e-13)
+
+
+def test_the_warmup_notice_names_the_last_rate_used():
+    s, said = notices_of(
+        lambda: ppocr_lr.build_lr_scheduler(
+            {"name": "Cosine", "learning_rate": 0.001, "warmup_epoch": 5}, 2, 20
+        )
+    )
+    last = s.lr_at(39)  # steps 0..39 are trained; the rate of step 40 is never used
+    assert last == pytest.approx(0.001 * 39 / 100)
+    assert f"training ends inside the warm-up, its last step at {last:.6g}" in said[0]
