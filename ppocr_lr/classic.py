@@ -129,7 +129,8 @@ class CosineRestarts(LRSchedule):
 LINEAR_COSINE_PARAMS = (
     LEARNING_RATE,
     DECAY,
-    Param("num_periods", Number(minimum=0.0), 0.5, "cosine periods over D"),
+    # bounded: 2 pi num_periods must stay finite (1e308 periods would make every rate NaN)
+    Param("num_periods", Number(0.0, 1e9), 0.5, "cosine periods over D"),
     Param("alpha", Number(0.0, 1.0), 0.0, "added to the linear part"),
     Param("beta", Number(0.0, 1.0), 0.001, "added to the product (the floor, times lr0)"),
 )

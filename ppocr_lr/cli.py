@@ -139,17 +139,12 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--log-y", action="store_true", help="logarithmic learning-rate axis")
     plot.add_argument("--size", type=_size, default=(900, 500), help="WIDTHxHEIGHT pixels")
     plot.add_argument("--title", help="figure title (default: the run length)")
-    check = commands.add_parser(
-        "check", help="validate a config's Optimizer block; exit status 0 only when clean"
+    # without a run length: Global.epoch_num x NOMINAL_STEPS_PER_EPOCH steps
+    with_sources(
+        "check",
+        "validate a config's Optimizer block (or an lr block); exit status 0 only when "
+        "it has no problem (warnings about the run, as show gives them, do not count)",
     )
-    check.add_argument(
-        "-c",
-        "--config",
-        action="append",
-        required=True,
-        help="a PaddleOCR config or a file with an lr block (repeat for several)",
-    )
-    run_length(check)  # without one: Global.epoch_num x NOMINAL_STEPS_PER_EPOCH steps
     return parser
 
 
@@ -222,28 +217,39 @@ def _run(args) -> int:
 
 
 def _check(args) -> int:
+    if not args.config and not args.lr:
+        raise ConfigValueError("", "nothing to check: give -c FILE or --lr BLOCK")
     status = 0
-    for path in args.config:
-        document = yaml_config.load_yaml(path)  # any block, a PaddleOCR 1.x one included
+    sources = [(path, None) for path in args.config] + [(None, text) for text in args.lr]
+    for path, inline in sources:
+        if path is not None:  # any block, a PaddleOCR 1.x one included
+            label, document = path, yaml_config.load_yaml(path)
+        else:
+            label, document = f"--lr {inline}", {"lr": yaml_config.parse_inline(inline)}
         if isinstance(document, dict):
             yaml_config.apply_overrides(document, args.opt, optimizer_known_keys)
         steps_per_epoch = args.steps_per_epoch
         if args.dataset_size is not None:  # only the steps per epoch are needed here
-            source = preview.Source(path, {}, document if isinstance(document, dict) else None)
+            source = preview.Source(label, {}, document if isinstance(document, dict) else None)
             steps_per_epoch = preview.run_length(
                 source, 1, None, args.dataset_size, args.batch_size, args.nproc
             )[1]
         batch = None
         if isinstance(document, dict) and (args.batch_size or args.nproc > 1):
             batch = global_batch_size(document, args.batch_size, args.nproc)[0]
-        problems = preview.check(document, steps_per_epoch, args.epochs, batch)
+        problems, warnings = preview.check_with_warnings(
+            document, steps_per_epoch, args.epochs, batch
+        )
+        count = f" ({len(warnings)} warning{'s' if len(warnings) > 1 else ''})" if warnings else ""
         if problems:
             status = 1
-            print(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
-            for problem in problems:
-                print(f"  - {problem}")
+            print(f"{label}: {len(problems)} problem{'s' if len(problems) > 1 else ''}{count}")
         else:
-            print(f"{path}: ok")
+            print(f"{label}: ok{count}")
+        for problem in problems:
+            print(f"  - {problem}")
+        for warning in warnings:
+            print(f"  - warning: {warning}")
     return status
 
 

@@ -30,6 +30,8 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults`: its keys may be written again here, as YAML allows
             key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
@@ -87,20 +89,29 @@ def _load(text, where: str) -> object:
             return loader.construct_document(node)
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow (a NUL byte)
+        before = text[: err.position] if isinstance(text, str) else ""
+        line, column = before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1
+        raise ConfigValueError(
+            "",
+            f"{where} is not valid YAML (line {line}, column {column}): the character "
+            f"U+{err.character:04X} is not allowed",
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigValueError(
-            "", f"{where} is not valid YAML{at}: {getattr(err, 'problem', None) or err}"
-        ) from None
+        problem = " ".join(str(getattr(err, "problem", None) or err).split())  # one line
+        raise ConfigValueError("", f"{where} is not valid YAML{at}: {problem}") from None
     except RecursionError:
         raise ConfigValueError("", f"{where}: the YAML nests too deeply") from None
 
 
 def load_yaml(path: str) -> object:
     """The YAML document in ``path``; a missing file or bad YAML is one clear error."""
-    if not os.path.isfile(path):
+    if not os.path.exists(path):  # a pipe (<(cat my.yml)) is not a file, but reads as one
         raise ConfigValueError("", f"config file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise ConfigValueError("", f"config file {path!r} is a directory")
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

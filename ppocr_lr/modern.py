@@ -229,8 +229,9 @@ class Cyclic(LRSchedule):
             "down_steps",
             Steps(),
             None,
-            "steps going down (default: as up)",
+            "steps going down",
             aliases={"down_epochs": Epochs()},
+            default_text="as up",
         ),
         Param(
             "mode",

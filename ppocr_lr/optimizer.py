@@ -397,7 +397,8 @@ def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[st
             return None  # the unknown name is reported when the schedule is built
         return block_keys(cls)
     if where == "Optimizer":
-        spec = OPTIMIZERS.get(optimizer.get("name"))
+        name = optimizer.get("name")
+        spec = OPTIMIZERS.get(name) if isinstance(name, str) else None
         params = SHARED_PARAMS + (spec.params if spec else ())
         return ["name", "lr", "regularizer", "strict", *(k for p in params for k in p.keys)]
     return None

@@ -106,6 +106,12 @@ def read_number(value: Any, path: str, expected: str) -> float:
     """A finite float from a YAML number or numeric string, or a clear error."""
     if isinstance(value, bool) or value is None:
         raise ConfigTypeError(path, f"got {value!r}; expected {expected}")
+    if isinstance(value, int) and not -(2**1023) < value < 2**1024:  # past float's range
+        raise ConfigValueError(
+            path,
+            f"got an integer of about 10**{int(value.bit_length() * 0.30103)}; expected "
+            f"{expected} (a finite number)",
+        )
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
@@ -479,6 +485,9 @@ class Param:
     default: Any = REQUIRED
     doc: str = ""
     aliases: Mapping[str, Kind] = field(default_factory=dict)
+    #: What leaving the key out means, where the default is None ("as up"); by default a
+    #: left-out duration is the whole run.
+    default_text: str = ""
 
     @property
     def required(self) -> bool:

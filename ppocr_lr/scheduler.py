@@ -469,16 +469,20 @@ def _rates(value) -> str:
 
 
 def _step_number(value: Any, what: str, minimum: int = 0) -> int:
-    whole = (
-        isinstance(value, (int, np.integer, float, np.floating))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value == math.floor(value)
+    whole = not isinstance(value, bool) and (
+        isinstance(value, (int, np.integer))  # any size: the range check below says
+        or (
+            isinstance(value, (float, np.floating))
+            and math.isfinite(value)
+            and value == math.floor(value)
+        )
     )
     if not whole:
         raise TypeError(f"{what} must be a whole number, got {value!r}")
     if not minimum <= value <= MAX_STEPS:
-        raise ValueError(f"{what} must be from {minimum} to 2**53, got {value!r}")
+        digits = int(abs(int(value)).bit_length() * 0.30103)  # str() of 10**5000 fails
+        shown = f"{value!r}" if digits < 30 else f"about {'-' if value < 0 else ''}10**{digits}"
+        raise ValueError(f"{what} must be from {minimum} to 2**53, got {shown}")
     return int(value)
 
 

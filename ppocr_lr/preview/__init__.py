@@ -20,7 +20,7 @@ and of ``list`` in :mod:`~ppocr_lr.preview.listing`; figures in
 :mod:`~ppocr_lr.preview.plotting`; ``check`` in :mod:`~ppocr_lr.preview.checking`.
 """
 
-from .checking import NOMINAL_STEPS_PER_EPOCH, check
+from .checking import NOMINAL_STEPS_PER_EPOCH, check, check_with_warnings
 from .listing import list_schedules
 from .plotting import plot
 from .report import epoch_rows, report
@@ -39,6 +39,7 @@ __all__ = [
     "epoch_rows",
     "plot",
     "check",
+    "check_with_warnings",
     "list_schedules",
     "NOMINAL_STEPS_PER_EPOCH",
 ]

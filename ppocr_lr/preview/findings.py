@@ -52,7 +52,10 @@ def findings(s: LRSchedule, block: dict) -> list[str]:
         try:  # the same block with its decay ending on the last step
             with messages.collecting():
                 twin = build_lr_scheduler(
-                    dict(block, decay_ends_at_last_step=True), s.run.epochs, spe
+                    dict(block, decay_ends_at_last_step=True),
+                    s.run.epochs,
+                    spe,
+                    global_batch_size=s.run.global_batch_size,
                 )
         except (ConfigValueError, ConfigTypeError):
             return notes  # no such twin (too short for its phases): nothing to compare

@@ -42,7 +42,7 @@ def _fields(p) -> tuple[str, str, str, str]:
     if p.required:
         default = "required"
     elif p.default is None:
-        default = "whole run" if p.aliases and p.kind.unit == "steps" else "-"
+        default = p.default_text or ("whole run" if p.aliases and p.kind.unit == "steps" else "-")
     else:
         default = show_value(p.default)
     kinds = [(p.name, p.kind), *p.aliases.items()]

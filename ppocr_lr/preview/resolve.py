@@ -9,6 +9,7 @@ from typing import Iterable, Optional
 import numpy as np
 
 from .. import messages
+from ..params import EpochBoundaries, StepBoundaries
 from ..registry import build_lr_scheduler
 from ..scheduler import LRSchedule
 from .findings import findings, written
@@ -47,8 +48,8 @@ class Preview:
                 steps = np.arange(total + 1)
             else:
                 marks = [0, w - 1, w, total]
-                for _, _, _, value in written(s):
-                    if isinstance(value, list):
+                for _, _, kind, value in written(s):
+                    if isinstance(kind, (EpochBoundaries, StepBoundaries)):
                         marks += [w + b + d for b in value for d in (-1, 0)]
                 steps = np.unique(
                     np.concatenate(
