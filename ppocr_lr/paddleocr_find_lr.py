@@ -31,7 +31,14 @@ from typing import Sequence
 
 from . import paddleocr_swap as swap
 from .errors import ConfigTypeError, ConfigValueError
-from .range_test import RULES, RangeTestSettings, loss_over_ranks, paste_lines, range_test
+from .range_test import (
+    RULES,
+    RangeTestSettings,
+    figure_name,
+    loss_over_ranks,
+    paste_lines,
+    range_test,
+)
 
 #: PaddleOCR's recognizers whose forward takes the labels too (``extra_input``).
 EXTRA_INPUT = (
@@ -154,18 +161,19 @@ class FindLR:
             return
         out = g["save_model_dir"]
         os.makedirs(out, exist_ok=True)
-        path = os.path.join(out, "lr_range_test.png")
-        self.result.plot(
-            path, f"range test, {g.get('epoch_num', '?')}-epoch config, global batch {batch or '?'}"
+        path = self.result.plot(
+            os.path.join(out, figure_name(dist.get_world_size())),
+            f"range test, {g.get('epoch_num', '?')}-epoch config, global batch {batch or '?'}",
         )
-        with open(os.path.join(out, "lr_range_test.json"), "w", encoding="utf-8") as f:
+        curve = os.path.splitext(path)[0] + ".json"
+        with open(curve, "w", encoding="utf-8") as f:
             json.dump(self.result.to_dict(), f, allow_nan=True)
         self.lines = [self.result.describe()]
         if self.result.suggestion is not None:
             self.lines += paste_lines(self.result, self.schedule, batch)
             if self.result.message:
                 self.lines.append(f"note: {self.result.message}")
-        self.lines += [f"figure: {path}", f"curve:  {os.path.join(out, 'lr_range_test.json')}"]
+        self.lines += [f"figure: {path}", f"curve:  {curve}"]
 
 
 def forward_for(architecture):

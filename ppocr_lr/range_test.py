@@ -52,12 +52,14 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import shlex
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
+import paddle
 
 from .errors import ConfigTypeError, ConfigValueError
 
@@ -66,6 +68,9 @@ RULES = ("floor", "midpoint", "minimum/10", "steepest")
 FLOOR_SHARE = 0.4
 # The end of the descent and the edge are crossings of floor + FLOOR_BAND x drop.
 FLOOR_BAND = 0.1
+# The first this many losses give the start's level and noise (losses that are not all
+# positive are stopped relative to the descent from that level).
+PLATEAU_OF = 15
 # The lag-free divergence test: the median of this many latest losses.
 MEDIAN_OF = 5
 # The first steps of the ramp are at rates too small to move the loss: their slope is
@@ -310,6 +315,8 @@ class RangeTestResult:
         ax.set_title((title + "\n" if title else "") + self._caption(), fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
         fig.tight_layout()
+        if not os.path.splitext(path)[1]:  # what matplotlib would write: say it
+            path += ".png"
         fig.savefig(path)
         return path
 
@@ -325,6 +332,12 @@ def loss_over_ranks(loss) -> float:
     shared = loss.detach().astype("float64")
     dist.all_reduce(shared)
     return float(shared) / world
+
+
+def figure_name(processes: int) -> str:
+    """The range test's figure in ``save_model_dir``: one name per number of processes,
+    so that a 2-process test does not replace a 1-process one (the JSON beside it)."""
+    return "lr_range_test.png" if processes == 1 else f"lr_range_test.{processes}proc.png"
 
 
 def paste_lines(result: RangeTestResult, schedule, global_batch: int | None) -> list[str]:
@@ -404,28 +417,37 @@ def range_test(
         raise ConfigTypeError("train_step", f"got {train_step!r}; expected a function lr -> loss")
     holders = list(restore)
     saved = [_snapshot(h) for h in holders]
+    for i, (holder, state) in enumerate(zip(holders, saved)):
+        if isinstance(holder, paddle.optimizer.Optimizer) and not state:
+            raise ConfigValueError(
+                f"restore[{i}]",
+                "a fresh optimizer (no step taken yet) has no state to put back: after "
+                "the test its moments would stay",
+                "Build a new optimizer after the range test, and leave it out of restore",
+            )
     result = RangeTestResult(s)
     try:
         _ramp(train_step, s, result)
     finally:
-        for holder, state in zip(holders, saved):
-            holder.set_state_dict(state)
+        failed = []
+        for i, (holder, state) in enumerate(zip(holders, saved)):
+            try:  # every holder, even when one fails
+                holder.set_state_dict(state)
+            except Exception as err:  # noqa: BLE001 - said below, naming which
+                failed.append(f"restore[{i}] ({type(holder).__name__}): {err}")
+        if failed:
+            raise ConfigValueError("restore", "could not be put back: " + "; ".join(failed))
     _read(result)
     return result
 
 
 def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
     average, best, lowest_median = 0.0, math.inf, math.inf
+    start, spread = math.nan, math.inf
     result.stop = f"reached end_lr {s.end_lr:g}"
     for i in range(s.num_iters):
         lr = s.lr(i)
-        returned = train_step(lr)
-        try:
-            loss = float(returned)
-        except (TypeError, ValueError):
-            raise ConfigTypeError(
-                "train_step", f"returned {returned!r}; expected the step's loss as a number"
-            ) from None
+        loss = _loss_value(train_step(lr))
         result.lrs.append(lr)
         result.losses.append(loss)
         if not math.isfinite(loss):
@@ -435,25 +457,66 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
         smoothed = average / (1 - s.beta ** (i + 1))
         result.smoothed.append(smoothed)
         best = min(best, smoothed)
+        if i < PLATEAU_OF:  # the start's level and its noise, from the first losses
+            first = np.asarray(result.losses)
+            start = float(np.median(first))
+            spread = float(np.median(np.abs(first - start))) if i else math.inf
         if len(result.smoothed) >= MEDIAN_OF:
             # lag-free: the median of the latest losses ignores a single spike and trails
             # the ramp by two iterations, not by the running average's fifty
             median = float(np.median(result.losses[-MEDIAN_OF:]))
             lowest_median = min(lowest_median, median)
-            if median > s.diverge_factor * lowest_median:
+            if _risen(median, lowest_median, start, s.diverge_factor, spread):
                 result.stop, result.diverged_at = (
                     f"the loss diverged at lr {lr:.3g} (the median of the last {MEDIAN_OF} "
                     f"losses passed {s.diverge_factor:g}x its lowest)",
                     lr,
                 )
                 return
-        if smoothed > s.diverge_factor * best:
+        if _risen(smoothed, best, start, s.diverge_factor, spread):
             result.stop, result.diverged_at = (
                 f"the loss diverged at lr {lr:.3g} (the smoothed loss passed "
                 f"{s.diverge_factor:g}x its best)",
                 lr,
             )
             return
+
+
+def _risen(value: float, lowest: float, start: float, factor: float, spread: float) -> bool:
+    """Whether ``value`` has risen ``factor`` times above ``lowest``: as a ratio when
+    ``lowest`` is positive and stands clear of the noise (the ``spread`` of the first
+    losses), else by ``factor - 1`` times the descent from ``start`` to ``lowest``, once
+    that descent stands out from the noise.  A loss shifted by a constant (to near 0 or
+    below it) then stops after its rise, not at once or in its noise."""
+    if lowest > 2 * spread:  # well above 0, beyond the noise: a ratio to it means something
+        return value > factor * lowest
+    descent = start - lowest
+    return descent > 4 * spread and value - lowest > (factor - 1) * descent
+
+
+def _loss_value(returned: Any) -> float:
+    """What ``train_step`` returned, as one float (a number, or a one-element array or
+    tensor); anything else is an error naming ``train_step``."""
+
+    def refuse(why: str):
+        text = " ".join(repr(returned).split())  # one line, even for an array's repr
+        shown = text if len(text) < 80 else text[:77] + "..."
+        return ConfigTypeError("train_step", f"returned {shown}: {why}; expected the step's loss")
+
+    if isinstance(returned, bool):
+        raise refuse("a boolean")
+    try:
+        array = np.asarray(returned.numpy() if isinstance(returned, paddle.Tensor) else returned)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise refuse(str(err)) from None
+    if array.size != 1:
+        raise refuse(f"{array.size} values")
+    try:
+        return float(array.reshape(()))
+    except OverflowError:
+        raise refuse("a number beyond float range") from None
+    except (TypeError, ValueError):
+        raise refuse("not a number") from None
 
 
 def centred_average(values: np.ndarray, half_width: int) -> np.ndarray:

@@ -105,7 +105,9 @@ def test_two_processes_suggest_the_same_rate(tmp_path):
     ]
     assert len(lines[0]) == 1 and lines[0] == lines[1]
     assert "global batch of 64" in logs[0]  # 2 processes x 32
-    assert (out / "lr_range_test.png").exists()
+    # named for its processes: a 1-process test's figure beside it is not replaced
+    assert (out / "lr_range_test.2proc.png").exists() and not (out / "lr_range_test.png").exists()
+    assert f"curve: {out}/lr_range_test.2proc.png" in logs[0]
 
 
 def test_too_few_iterations_is_one_error_line_and_the_curve_is_still_written(tmp_path):

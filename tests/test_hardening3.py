@@ -4,6 +4,7 @@ did nothing without a word, a wrong number, an error that was not one clear line
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import paddle
@@ -12,6 +13,9 @@ import pytest
 import ppocr_lr
 from conftest import assert_array_matches_steps
 from ppocr_lr import ConfigValueError, messages
+from ppocr_lr.config import load_yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SEQ_ONECYCLE = {
     "name": "Sequential",
@@ -223,3 +227,229 @@ def test_the_warmup_notice_names_the_last_rate_used():
     last = s.lr_at(39)  # steps 0..39 are trained; the rate of step 40 is never used
     assert last == pytest.approx(0.001 * 39 / 100)
     assert f"training ends inside the warm-up, its last step at {last:.6g}" in said[0]
+
+
+# --------------------------------------------------------------- errors that are one line
+
+
+def cli_run(capsys, *argv):
+    from test_cli_hostile import run
+
+    return run(capsys, *argv)
+
+
+def one_error_line(result, *says):
+    status, out, err = result
+    assert status != 0 and err.count("\n") == 1 and err.startswith("ppocr-lr: error: "), err
+    assert "Traceback" not in err and all(s in err for s in says), err
+
+
+def test_yaml_merge_keys_load(tmp_path, capsys):
+    path = tmp_path / "merge.yml"
+    path.write_text(
+        "defaults: &d\n  name: Cosine\n  learning_rate: 0.001\n  warmup_epoch: 2\n"
+        "Global: {epoch_num: 3}\n"
+        "Optimizer:\n  name: Adam\n  lr:\n    <<: *d\n    warmup_epoch: 1\n"
+    )
+    document = load_yaml(str(path))
+    assert document["Optimizer"]["lr"] == {
+        "name": "Cosine",
+        "learning_rate": 0.001,
+        "warmup_epoch": 1,  # written here: it wins over the merged default, as in YAML
+    }
+    status, out, _ = cli_run(capsys, "check", "-c", path, "--steps-per-epoch", 10)
+    assert status == 0 and out.startswith(f"{path}: ok")
+    twice = tmp_path / "twice.yml"
+    twice.write_text("lr:\n  learning_rate: 0.1\n  learning_rate: 0.2\n")
+    with pytest.raises(ConfigValueError, match="written twice"):
+        load_yaml(str(twice))  # a key written twice is still refused
+
+
+def test_a_nul_byte_is_one_line_naming_where(tmp_path, capsys):
+    path = tmp_path / "nul.yml"
+    path.write_bytes(b"Optimizer:\n  name: Adam\n  lr: {name: Cosine}\x00\n")
+    one_error_line(
+        cli_run(capsys, "check", "-c", path, "--epochs", 2),
+        "(line 3, column 21): the character U+0000 is not allowed",
+    )
+
+
+def test_numbers_beyond_float_range_name_their_key(tmp_path, capsys):
+    huge = 10**400
+    with pytest.raises(
+        ConfigValueError, match=r"^Optimizer\.lr\.learning_rate: got an integer of about 10\*\*400"
+    ):
+        ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": huge}, 2, 10)
+    path = tmp_path / "big.yml"
+    path.write_text(
+        f"Global: {{epoch_num: 2}}\nOptimizer:\n  name: Adam\n  lr: {{learning_rate: {huge}}}\n"
+    )
+    status, out, err = cli_run(capsys, "check", "-c", path)
+    assert status == 1 and "Optimizer.lr.learning_rate: got an integer of about 10**400" in out
+    one_error_line(
+        cli_run(capsys, "show", "-c", path, "--steps-per-epoch", 10),
+        "Optimizer.lr.learning_rate: got an integer of about 10**400",
+    )
+    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1}, 2, 10)
+    with pytest.raises(
+        ValueError, match=r"'last_epoch' must be from -1 to 2\*\*53, got about 10\*\*400$"
+    ):
+        s.set_state_dict({"last_epoch": huge})
+    with pytest.raises(ConfigValueError, match=r"^Optimizer\.lr\.num_periods: got 1e\+308"):
+        ppocr_lr.build_lr_scheduler(
+            {"name": "LinearCosine", "learning_rate": 0.1, "num_periods": 1e308}, 2, 10
+        )
+
+
+def test_an_unhashable_optimizer_name_from_the_command_line(capsys):
+    path = os.path.join(ROOT, "configs", "rec", "rec_synth_ctc.yml")
+    status, out, err = cli_run(
+        capsys, "check", "-c", path, "-o", "Optimizer.name=[a]", "Optimizer.clip_norm=1"
+    )
+    assert status == 1 and "Optimizer.name: unknown optimizer ['a']" in out and not err
+
+
+def test_a_config_read_from_a_pipe(capsys):
+    read, write = os.pipe()
+    with open(os.path.join(ROOT, "configs", "rec", "rec_synth_ctc.yml"), "rb") as f:
+        text = f.read()
+    assert len(text) < 60_000  # fits the pipe's buffer: written whole before reading
+    os.write(write, text)
+    os.close(write)
+    try:
+        status, out, _ = cli_run(capsys, "check", "-c", f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+    assert status == 0 and out.startswith(f"/dev/fd/{read}: ok"), out
+
+
+# --------------------------------------------------------------- previews agree
+
+
+def test_show_previews_a_long_sequential_on_a_sample(capsys):
+    block = (
+        "{name: Sequential, boundary_epochs: [100], "
+        "phases: [{learning_rate: 0.01}, {name: Cosine, learning_rate: 0.01}]}"
+    )
+    status, out, err = cli_run(
+        capsys, "show", "--lr", block, "--epochs", 300, "--steps-per-epoch", 7000
+    )
+    assert status == 0, err
+    assert "learning rate (over " in out and "sampled steps)" in out
+
+
+def test_show_does_not_warn_falsely_for_a_scaled_block_with_a_warmup(capsys):
+    block = "{learning_rate: 0.1, warmup_epoch: 1, batch_scaling: linear, reference_batch_size: 64}"
+    status, out, _ = cli_run(
+        capsys,
+        "show",
+        "--lr",
+        block,
+        "--epochs",
+        3,
+        "--steps-per-epoch",
+        10,
+        "--batch-size",
+        64,
+        "--nproc",
+        2,
+    )
+    assert status == 0 and "warnings: none" in out, out
+
+
+def test_check_finds_what_building_finds_and_what_show_warns(tmp_path, capsys):
+    path = tmp_path / "sgd.yml"
+    path.write_text(
+        "Global: {epoch_num: 2}\nOptimizer:\n  name: SGD\n"
+        "  lr: {name: OneCycle, max_lr: 0.1, cycle_momentum: true}\n"
+    )
+    status, out, _ = cli_run(capsys, "check", "-c", path)
+    assert status == 1 and "Optimizer.lr.cycle_momentum: SGD has no momentum" in out
+    paddleocr = os.path.join(ROOT, "configs", "rec", "rec_synth_ctc_paddleocr.yml")
+    _, shown, _ = cli_run(capsys, "show", "-c", paddleocr, "--steps-per-epoch", 250)
+    status, out, _ = cli_run(capsys, "check", "-c", paddleocr, "--steps-per-epoch", 250)
+    warned = [line.split("- ", 1)[1] for line in shown.splitlines() if line.startswith("    - ")]
+    assert warned and status == 0 and out.startswith(f"{paddleocr}: ok (1 warning)")
+    assert [line.split("- warning: ", 1)[1] for line in out.splitlines()[1:]] == warned
+
+
+def test_check_takes_an_inline_block(capsys):
+    status, out, _ = cli_run(
+        capsys, "check", "--lr", "{name: Cosine, learning_rate: 0.1}", "--epochs", 2
+    )
+    assert status == 0 and out == "--lr {name: Cosine, learning_rate: 0.1}: ok\n"
+    status, out, _ = cli_run(capsys, "check", "--lr", "{name: Cosin}", "--epochs", 2)
+    assert status == 1 and "Optimizer.lr.name: unknown schedule 'Cosin'" in out
+
+
+def test_list_says_what_a_left_out_down_phase_is(capsys):
+    status, out, _ = cli_run(capsys, "list")
+    row = next(line for line in out.splitlines() if "down_steps | down_epochs" in line)
+    assert row.split()[3:5] == ["as", "up"] and "whole run" not in row
+
+
+# --------------------------------------------------------------- the range test
+
+
+@pytest.mark.parametrize("shift", [18.0, 50.0, 1000.0, -100.0])
+def test_a_shifted_loss_gives_the_same_suggestion(shift):
+    """A loss shifted by a constant (to near 0, below 0, or up) is the same curve: the
+    same suggestion, on draws of the measured noise."""
+    from test_range_test import synthetic_curve
+
+    for draw in range(8):
+        plain = ppocr_lr.range_test(synthetic_curve(draw))
+        curve = synthetic_curve(draw)
+        shifted = ppocr_lr.range_test(lambda lr: curve(lr) - shift)
+        assert plain.suggestion is not None and shifted.suggestion == plain.suggestion, draw
+        assert len(shifted.losses) > 150  # not stopped in the plateau's noise
+
+
+def test_a_fresh_optimizer_in_restore_is_refused_before_training():
+    model = paddle.nn.Linear(2, 1)
+    optimizer = paddle.optimizer.Adam(learning_rate=0.1, parameters=model.parameters())
+    before = model.weight.numpy().copy()
+    calls = []
+
+    def train_step(lr):
+        calls.append(lr)
+        return 1.0
+
+    with pytest.raises(ConfigValueError, match=r"^restore\[0\]: a fresh optimizer"):
+        ppocr_lr.range_test(train_step, restore=[optimizer, model])
+    assert calls == [] and np.array_equal(model.weight.numpy(), before)
+
+
+def test_every_holder_comes_back_even_when_one_cannot(tmp_path):
+    model = paddle.nn.Linear(2, 1)
+    before = model.weight.numpy().copy()
+
+    class Broken:
+        def state_dict(self):
+            return {"x": 1}
+
+        def set_state_dict(self, state):
+            raise AssertionError("cannot")
+
+    def train_step(lr):
+        model.weight.set_value(model.weight.numpy() + 1.0)
+        return 1.0 / (1 + lr)
+
+    with pytest.raises(ConfigValueError, match=r"^restore: could not be put back: restore\[0\]"):
+        ppocr_lr.range_test(train_step, restore=[Broken(), model], num_iters=10)
+    assert np.array_equal(model.weight.numpy(), before)  # the model came back all the same
+
+
+@pytest.mark.parametrize(
+    "returned, says",
+    [
+        (lambda: paddle.to_tensor([1.0, 2.0]), "2 values"),
+        (lambda: 10**400, "beyond float range"),
+        (lambda: np.zeros((2, 2)), "4 values"),
+        (lambda: True, "a boolean"),
+        (lambda: "x", "not a number"),
+    ],
+)
+def test_a_step_that_returns_no_single_number_names_train_step(returned, says):
+    with pytest.raises(ppocr_lr.ConfigTypeError, match=rf"^train_step: returned .*{says}"):
+        ppocr_lr.range_test(lambda lr: returned(), num_iters=10)

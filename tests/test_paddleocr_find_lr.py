@@ -137,7 +137,8 @@ def test_two_processes_read_one_curve(tmp_path):
     assert rank0.count("suggested learning_rate: ") == 1
     assert "suggested learning_rate" not in rank1
     assert "(found with a global batch of 32;" in rank0  # 2 processes x 16
-    with open(out / "lr_range_test.json") as f:
+    assert f"figure: {out}/lr_range_test.2proc.png" in rank0
+    with open(out / "lr_range_test.2proc.json") as f:
         assert json.load(f)["suggestion"] is not None
 
 

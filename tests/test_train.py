@@ -2,6 +2,7 @@
 
 import copy
 import json
+import math
 import os
 import signal
 import subprocess
@@ -462,3 +463,57 @@ def test_the_trainer_reports_the_metric_to_a_plateau_schedule(tmp_path, capsys):
     assert "acc stopped improving: the learning rate is now 0.0025" in log
     config["Optimizer"]["lr"]["mode"] = "min"
     assert "Optimizer.lr.mode: got 'min'" in bad_run(tmp_path, capsys, config)
+
+
+def test_a_non_finite_loss_stops_the_run_with_one_line_and_keeps_the_checkpoint(
+    tmp_path, capsys, monkeypatch
+):
+    """The loss turns NaN at global step 11 (epoch 2): the run stops there with exit
+    status 1, before the NaN reaches the weights, and epoch 1's checkpoint is the last."""
+    from tools.rec.model import CTCLoss
+
+    calls = []
+
+    class TurnsNaN(CTCLoss):
+        def forward(self, logits, labels, lengths):
+            calls.append(1)
+            loss = super().forward(logits, labels, lengths)
+            return loss * float("nan") if len(calls) == 11 else loss
+
+    monkeypatch.setattr(program, "CTCLoss", TurnsNaN)
+    out = tmp_path / "nan"
+    config = write_config(tiny(out), tmp_path / "c.yml")
+    assert program.main(["-c", config]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: the loss is nan at global step 11 ")
+    lr = ppocr_lr.build_lr_scheduler(tiny(out)["Optimizer"]["lr"], 3, 8).lr_at(10)
+    assert f"(epoch 2, lr {lr:.6g})" in err
+    assert f"the last good checkpoint is {out}/latest (epoch 1)" in err
+    record = ppocr_lr_checkpoint_record(out / "latest")
+    assert record["global_step"] == 8 and record["epoch"] == 2
+    steps = [r for r in metrics(out) if r["kind"] == "step"]
+    assert [r["global_step"] for r in steps] == list(range(1, 11))  # nothing logged for 11
+    assert all(math.isfinite(r["loss"]) for r in steps)
+
+
+def ppocr_lr_checkpoint_record(prefix):
+    from tools.rec import checkpoint
+
+    return checkpoint.load(str(prefix))[2]
+
+
+def test_argument_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as stop:
+        program.main(["-c"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("error: argument -c/--config: expected one argument")
+
+
+def test_resuming_a_finished_run_says_it_is_done(tmp_path):
+    out = tmp_path / "done"
+    config = write_config(tiny(out, Global__epoch_num=1), tmp_path / "c.yml")
+    assert program.main(["-c", config]) == 0
+    assert program.main(["-c", config, "-o", f"Global.checkpoints={out}/latest"]) == 0
+    log = (out / "train.log").read_text()
+    assert "after epoch 1 of 1 (the run is complete)" in log and "at epoch 2" not in log

@@ -112,7 +112,7 @@ def test_the_range_test_on_two_nodes_is_the_range_test_on_one(tmp_path):
             tmp_path / f"logs{nodes}",
             nodes,
         )
-        with open(out / "lr_range_test.json") as f:
+        with open(out / "lr_range_test.2proc.json") as f:  # 2 processes, on 1 node or 2
             curves[nodes] = json.load(f)
         said[nodes] = [line for line in log.splitlines() if line.startswith(("suggested", "paste"))]
         assert "(the block scales its rates x2 for this global batch of 32" in log

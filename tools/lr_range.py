@@ -21,6 +21,7 @@ import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
 from ppocr_lr.range_test import (
+    figure_name,
     RULES,
     RangeTestSettings,
     loss_over_ranks,
@@ -32,7 +33,7 @@ from .program import plateau_follows_the_metric, prepare
 from .rec.logs import logger
 from .rec.model import CTCLoss
 from .rec.schema import known_keys, load_config
-from .rec.text import TrainError
+from .rec.text import OneLineParser, TrainError
 
 OPTIONS = {
     "start_lr": "--start-lr",
@@ -88,9 +89,9 @@ def find_lr(config: dict, out: str | None = None, **settings):
     result = range_test(train_step, restore=[parts.layer], **vars(settings))
     path = None
     if parts.rank == 0:
-        path = out or os.path.join(parts.g["save_model_dir"], "lr_range_test.png")
+        path = out or os.path.join(parts.g["save_model_dir"], figure_name(parts.world))
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        result.plot(path, f"range test, global batch {parts.global_batch}")
+        path = result.plot(path, f"range test, global batch {parts.global_batch}")
         with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as out_file:
             json.dump(result.to_dict(), out_file, allow_nan=True)
     return result, parts, path, schedule
@@ -108,9 +109,7 @@ def report(result, parts, path, schedule) -> list[str]:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description="Learning-rate range test: train briefly with an exponentially growing "
         "rate and suggest a learning_rate from the loss curve."
     )
@@ -140,7 +139,12 @@ def main(argv=None) -> int:
         default=RULES[0],
         help=f"how the suggestion is read from the curve ({RULES[0]})",
     )
-    parser.add_argument("--out", help="the figure (default: <save_model_dir>/lr_range_test.png)")
+    parser.add_argument(
+        "--out",
+        help="the figure, .png or .svg (no extension: .png is added); the curve's JSON is "
+        "written beside it (default: <save_model_dir>/lr_range_test.png, or "
+        "lr_range_test.<N>proc.png with N processes)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="When training, we now always track")
     warnings.simplefilter("ignore", ppocr_lr.ConfigWarning)

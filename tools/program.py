@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import math
 import os
 import random
 import sys
@@ -36,7 +37,7 @@ from .rec.metric import RecMetric, decode_batch
 from .rec.model import CRNN, CTCLoss
 from .rec.records import MetricsFile
 from .rec.schema import block_of, check_sections, known_keys, load_config, read_global
-from .rec.text import CharacterSet, TrainError
+from .rec.text import CharacterSet, NonFiniteLoss, OneLineParser, TrainError
 
 __all__ = ["train", "main", "known_keys", "Trainer"]
 
@@ -208,9 +209,14 @@ class Trainer:
                 f"Global.checkpoints: the schedule's step ({self.lr.last_epoch}) "
                 f"and the training step ({self.global_step}) disagree"
             )
+        where = (
+            f"after epoch {self.epochs} of {self.epochs} (the run is complete)"
+            if self.epoch > self.epochs
+            else f"at epoch {self.epoch}"
+        )
         logger.info(
-            f"resumed from {prefix} at epoch {self.epoch}, global step "
-            f"{self.global_step}, lr {self.lr.last_lr:.6g}"
+            f"resumed from {prefix} {where}, global step {self.global_step}, "
+            f"lr {self.lr.last_lr:.6g}"
         )
 
     def save(self, name: str, next_epoch: int, in_epoch: int) -> None:
@@ -236,6 +242,7 @@ class Trainer:
         with self.timings.measure("step"):
             logits = self.model(images)
             loss = self.loss_fn(logits, labels, lengths)
+            self.stop_at_a_non_finite(loss)
             loss.backward()
             self.optimizer.step()
             self.optimizer.clear_grad()
@@ -263,6 +270,27 @@ class Trainer:
         seconds = time.perf_counter() - started
         self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"] :]
         return record
+
+    def stop_at_a_non_finite(self, loss) -> None:
+        """Stop before a NaN or infinite loss reaches the weights (on every rank at once:
+        the loss is summed over the ranks), with the step and the rate it was taken at."""
+        value = loss.detach().astype("float64")
+        if self.world > 1:
+            value = value.clone()
+            dist.all_reduce(value)
+        if math.isfinite(float(value)):
+            return
+        latest = os.path.join(self.save_dir, "latest")
+        kept = (
+            f"the last good checkpoint is {latest} (epoch {self.epoch - 1})"
+            if self.epoch > 1 or self.global_step > self.step_in_epoch
+            else "no checkpoint was written yet"
+        )
+        raise NonFiniteLoss(
+            f"the loss is {float(loss)} at global step {self.global_step + 1} (epoch "
+            f"{self.epoch}, lr {self.optimizer.get_lr():.6g}); training stopped before it "
+            f"reached the weights, and {kept}"
+        )
 
     def log_progress(self, record: dict) -> None:
         total = self.epochs * self.step_each_epoch
@@ -399,9 +427,7 @@ class Trainer:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Train a text recognizer with ppocr_lr.")
+    parser = OneLineParser(description="Train a text recognizer with ppocr_lr.")
     parser.add_argument("-c", "--config", required=True, help="YAML config")
     parser.add_argument(
         "-o",
@@ -418,6 +444,9 @@ def main(argv=None) -> int:
         config = load_config(args.config)
         ppocr_lr.config.apply_overrides(config, args.opt, known_keys)
         train(config)
+    except NonFiniteLoss as err:  # the run started and went wrong: 1, as a failed run
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except (TrainError, ConfigValueError, ConfigTypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

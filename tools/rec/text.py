@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import os
 
 # PaddleOCR's character set when Global.character_dict_path is left empty.
@@ -10,6 +12,17 @@ DEFAULT_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 class TrainError(Exception):
     """A problem with the run's inputs, reported as one line and a non-zero exit."""
+
+
+class NonFiniteLoss(TrainError):
+    """Training stopped at a loss that is NaN or infinite (exit status 1)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one ``error: ...`` line (the usage is in --help)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 class CharacterSet:
