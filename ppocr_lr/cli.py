@@ -228,12 +228,23 @@ def _check(args) -> int:
             label, document = f"--lr {inline}", {"lr": yaml_config.parse_inline(inline)}
         if isinstance(document, dict):
             yaml_config.apply_overrides(document, args.opt, optimizer_known_keys)
-        steps_per_epoch = args.steps_per_epoch
-        if args.dataset_size is not None:  # only the steps per epoch are needed here
+        steps_per_epoch, nominal = args.steps_per_epoch, ""
+        if steps_per_epoch is None:  # from --dataset-size, or the data the config names
             source = preview.Source(label, {}, document if isinstance(document, dict) else None)
-            steps_per_epoch = preview.run_length(
-                source, 1, None, args.dataset_size, args.batch_size, args.nproc
-            )[1]
+            try:
+                steps_per_epoch = preview.run_length(
+                    source, 1, None, args.dataset_size, args.batch_size, args.nproc
+                )[1]
+            except ConfigValueError:
+                if args.dataset_size is not None:
+                    raise
+                missing = yaml_config.train_samples(source.config)[2]
+                if missing:  # it names its data, which is not here: said below
+                    nominal = (
+                        "the label files of Train.dataset.label_file_list are not here ("
+                        + ", ".join(missing)
+                        + "); pass --steps-per-epoch for the real run"
+                    )
         batch = None
         if isinstance(document, dict) and (args.batch_size or args.nproc > 1):
             batch = global_batch_size(document, args.batch_size, args.nproc)[0]
@@ -250,6 +261,10 @@ def _check(args) -> int:
             print(f"  - {problem}")
         for warning in warnings:
             print(f"  - warning: {warning}")
+        if nominal:
+            print(
+                f"  - note: checked on {preview.NOMINAL_STEPS_PER_EPOCH} steps per epoch: {nominal}"
+            )
     return status
 
 

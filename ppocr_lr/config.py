@@ -158,6 +158,37 @@ def global_batch_size(
     )
 
 
+def train_samples(config: Optional[dict]) -> tuple[Optional[int], str, list]:
+    """``(samples, where the number came from, label files not found)`` of the config's
+    ``Train.dataset``: ``num_samples`` of a ``SynthTextDataset``, or the non-empty lines
+    of a ``SimpleDataSet``'s ``label_file_list`` (times ``ratio_list`` where below 1, as
+    PaddleOCR samples them; paths from the current directory, as PaddleOCR reads them).
+    ``(None, "", missing)`` when the config does not say."""
+    dataset = section(config or {}, "Train.dataset") or {}
+    name = dataset.get("name")
+    if name == "SynthTextDataset" and dataset.get("num_samples") is not None:
+        n = Integer(minimum=1).parse(dataset["num_samples"], "Train.dataset.num_samples")
+        return n, "Train.dataset.num_samples", []
+    files = dataset.get("label_file_list")
+    if name != "SimpleDataSet" or not files:
+        return None, "", []
+    files = [files] if isinstance(files, str) else list(files)
+    ratios = dataset.get("ratio_list") or [1.0] * len(files)
+    ratios = [ratios] * len(files) if not isinstance(ratios, list) else ratios
+    total, missing = 0, []
+    for file, ratio in zip(files, ratios + [1.0] * (len(files) - len(ratios))):
+        try:
+            with open(str(file), encoding="utf-8") as f:
+                lines = sum(1 for line in f if line.strip())
+        except (OSError, UnicodeDecodeError):
+            missing.append(str(file))
+            continue
+        total += round(lines * float(ratio)) if float(ratio) < 1.0 else lines
+    if missing:
+        return None, "", missing
+    return total, f"the lines of Train.dataset.label_file_list, {len(files)} file(s)", []
+
+
 def apply_overrides(
     config: dict, overrides: Iterable[str], known_keys: Optional[KnownKeys] = None
 ) -> None:

@@ -254,8 +254,11 @@ def test_errors_are_one_line_and_a_non_zero_exit(tmp_path):
         ),
         "did you mean 'Cosine'",
     )
-    assert_clean_error(
-        cli("show", "-c", REC), "the steps per epoch are unknown", "--steps-per-epoch"
+    assert_clean_error(  # label files that are not here: named, with the flags to pass
+        cli("show", "-c", os.path.join(ROOT, "configs", "rec", "rec_simple_dataset.yml")),
+        "the steps per epoch are unknown: the label files of Train.dataset.label_file_list "
+        "are not here (./data/synth_train/label.txt, from",
+        "--steps-per-epoch",
     )
     assert_clean_error(
         cli("show", "--lr", "{learning_rate: 0.1}", "--steps-per-epoch", "3"),

@@ -184,9 +184,9 @@ def test_dollars_in_titles_and_file_names(capsys, tmp_path):
                 "--steps-per-epoch",
                 "2",
                 "-O",
-                "/nonexistent/x.png",
+                "/proc/no/such/dir/x.png",
             ],
-            "cannot write /nonexistent/x.png",
+            "cannot write /proc/no/such/dir/x.png",
         ),
     ],
 )

@@ -4,6 +4,7 @@ did nothing without a word, a wrong number, an error that was not one clear line
 from __future__ import annotations
 
 import math
+import re
 import os
 
 import numpy as np
@@ -453,3 +454,29 @@ def test_every_holder_comes_back_even_when_one_cannot(tmp_path):
 def test_a_step_that_returns_no_single_number_names_train_step(returned, says):
     with pytest.raises(ppocr_lr.ConfigTypeError, match=rf"^train_step: returned .*{says}"):
         ppocr_lr.range_test(lambda lr: returned(), num_iters=10)
+
+
+# --------------------------------------------------------------- small things
+
+
+def test_the_readme_examples_write_under_output():
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    figures = re.findall(r"-O (\S+)", readme)
+    assert figures and all(f.startswith("output/") for f in figures), figures
+
+
+def test_plot_makes_the_folder_of_its_figure(tmp_path, capsys):
+    path = tmp_path / "new" / "folder" / "cos.png"
+    status, out, err = cli_run(
+        capsys,
+        "plot",
+        "--lr",
+        "{learning_rate: 0.1}",
+        "--epochs",
+        2,
+        "--steps-per-epoch",
+        5,
+        "-O",
+        path,
+    )
+    assert status == 0 and path.exists() and out.startswith(f"wrote {path}:"), err

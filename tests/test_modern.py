@@ -13,14 +13,22 @@ from hypothesis import strategies as st
 from paddle.optimizer import lr as L
 
 import ppocr_lr
+from ppocr_lr import messages
 from conftest import assert_array_matches_steps, assert_rel
 from reference import inverse_sqrt_lr, run, timm_cycle_lr, wsd_lr
 
 EXTRA = 30
 
 
+# What a drawn run may be told, and nothing else: a warm-up longer than the run, a
+# warm-up key without a warm-up (the notices are checked word for word elsewhere).
+EXPECTED_NOTICES = ("is longer than the run", "is set, but there is no warm-up")
+
+
 def whole_run(block, epochs, spe, extra=EXTRA):
-    s = ppocr_lr.build_lr_scheduler(block, epochs, spe)
+    with messages.collecting() as said:
+        s = ppocr_lr.build_lr_scheduler(block, epochs, spe)
+    assert all(any(e in str(n) for e in EXPECTED_NOTICES) for n in said), said
     stepped = run(s, epochs * spe + extra)
     assert_array_matches_steps(s.lr_array(np.arange(epochs * spe + extra + 1)), stepped)
     return s, stepped
@@ -523,8 +531,12 @@ def test_build_optimizer_drives_momentum_every_step(name, attribute):
         },
     }
     if name == "Momentum":
-        config["momentum"] = 0.9
-    optimizer, lr = ppocr_lr.build_optimizer(config, 5, 10, model)
+        config["momentum"] = 0.9  # required by Momentum; the schedule's replaces it
+    with messages.collecting() as said:
+        optimizer, lr = ppocr_lr.build_optimizer(config, 5, 10, model)
+    assert [n.path for n in said] == ["Optimizer.lr.warmup_steps"] + (
+        ["Optimizer.momentum"] if name == "Momentum" else []
+    )
     assert type(optimizer) is getattr(paddle.optimizer, name)
     for t in range(60):
         assert getattr(optimizer, attribute) == lr.momentum_at(t) and (

@@ -11,6 +11,7 @@ import paddle
 import pytest
 
 import ppocr_lr
+from ppocr_lr import messages
 from conftest import assert_rel
 from reference import paddleocr_scheduler, run
 from test_scheduler import CONFIGS, load
@@ -73,36 +74,42 @@ def stopping_points(s):
 @pytest.mark.slow
 def test_every_schedule_resumes_bit_identically_in_a_new_process(tmp_path):
     jobs, expected = [], []
-    for path in CONFIGS:
-        block = load(path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            probe = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
-        for k in stopping_points(probe):
-            for via_optimizer in (False, True):
-                s = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
-                layer = paddle.nn.Linear(2, 2)
-                opt, s = ppocr_lr.build_optimizer({"name": "Adam", "lr": block}, EPOCHS, SPE, layer)
-                for _ in range(k):
-                    s.step()
-                file = str(tmp_path / f"{len(jobs)}.pdparams")
-                paddle.save(opt.state_dict() if via_optimizer else s.state_dict(), file)
-                jobs.append(
-                    {
-                        "block": block,
-                        "epochs": EPOCHS,
-                        "spe": SPE,
-                        "file": file,
-                        "more": MORE,
-                        "optimizer": via_optimizer,
-                    }
-                )
-                whole = run(ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE), k + MORE)
-                expected.append([k] + list(whole[k:]))
+    with messages.collecting() as said:  # at this short run, one example is told:
+        for path in CONFIGS:
+            build_jobs(load(path), tmp_path, jobs, expected)
+    assert {str(n) for n in said} == {  # Sequential's last phase starts after it
+        "Optimizer.lr.boundary_epochs[1]: phases[2] starts at step 1000, at or after the end "
+        "of the run (300 steps); it never runs"
+    }
     results = continue_in_new_process(jobs, tmp_path)
     assert len(results) == len(jobs) > 200
     for job, got, want in zip(jobs, results, expected):
         assert got == want, (job["block"], want[0])  # step, then every lr: exact equality
+
+
+def build_jobs(block, tmp_path, jobs, expected):
+    """Stop ``block`` at each of its stopping points, alone and through an optimizer."""
+    probe = ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE)
+    for k in stopping_points(probe):
+        for via_optimizer in (False, True):
+            layer = paddle.nn.Linear(2, 2)
+            opt, s = ppocr_lr.build_optimizer({"name": "Adam", "lr": block}, EPOCHS, SPE, layer)
+            for _ in range(k):
+                s.step()
+            file = str(tmp_path / f"{len(jobs)}.pdparams")
+            paddle.save(opt.state_dict() if via_optimizer else s.state_dict(), file)
+            jobs.append(
+                {
+                    "block": block,
+                    "epochs": EPOCHS,
+                    "spe": SPE,
+                    "file": file,
+                    "more": MORE,
+                    "optimizer": via_optimizer,
+                }
+            )
+            whole = run(ppocr_lr.build_lr_scheduler(block, EPOCHS, SPE), k + MORE)
+            expected.append([k] + list(whole[k:]))
 
 
 PADDLEOCR_BLOCKS = [

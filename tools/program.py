@@ -417,6 +417,7 @@ class Trainer:
                 png,
                 f"{self.lr.name}, {self.epochs} epochs x {self.step_each_epoch} steps "
                 f"x {self.world} process(es)",
+                target=self.g["target_accuracy"],
             )
             logger.info(
                 f"curves in {png}; {summary['seconds']:.0f}s in all, "

@@ -93,6 +93,7 @@ def plot(
     ax.set_title(_literal(title) + shaded, fontsize="medium", pad=10)
     fig.tight_layout()
     try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # -O output/x.png
         fig.savefig(path, dpi=dpi)
     except OSError as err:
         raise ConfigValueError("", f"cannot write {path}: {err.strerror or err}") from None

@@ -4,11 +4,12 @@ flags and the config, and where each came from."""
 from __future__ import annotations
 
 import math
+import os
 from typing import Optional
 
 from ..errors import ConfigValueError
 from ..params import Integer, RunLength
-from ..config import global_batch_size, section
+from ..config import global_batch_size, section, train_samples
 from .sources import Source
 
 
@@ -39,6 +40,17 @@ def run_length(
             f"{source.label}: the number of epochs is unknown: an lr "
             "block has no Global.epoch_num, so pass --epochs",
         )
+    counted = ""
+    if steps_per_epoch is None and dataset_size is None and source.config:
+        dataset_size, counted, missing = train_samples(source.config)
+        if missing:
+            raise ConfigValueError(
+                "",
+                f"{source.label}: the steps per epoch are unknown: the label files of "
+                f"Train.dataset.label_file_list are not here ({', '.join(missing)}, from "
+                f"{os.getcwd()}); run from the directory the trainer runs in, or pass "
+                "--steps-per-epoch, or --dataset-size with --batch-size",
+            )
     if steps_per_epoch is not None:
         origins["step_each_epoch"] = "--steps-per-epoch"
     elif dataset_size is not None:
@@ -58,9 +70,11 @@ def run_length(
                 f"--dataset-size {dataset_size} over {nproc} "
                 f"process(es) gives no whole batch of {batch}",
             )
+        samples = (
+            f"{dataset_size} samples ({counted})" if counted else (f"--dataset-size {dataset_size}")
+        )
         origins["step_each_epoch"] = (
-            f"--dataset-size {dataset_size} / {nproc} process(es) / "
-            f"batch {batch}{' (drop_last)' if drop_last else ''}"
+            f"{samples} / {nproc} process(es) / batch {batch}{', drop_last' if drop_last else ''}"
         )
     else:
         raise ConfigValueError(

@@ -8,8 +8,10 @@ import numpy as np
 from .records import read_metrics
 
 
-def plot_curves(metrics_path: str, png_path: str, title: str) -> None:
-    """Learning rate, loss and accuracy against the global step."""
+def plot_curves(metrics_path: str, png_path: str, title: str, target: float | None = None) -> str:
+    """Learning rate, loss and accuracy against the global step; the final and the best
+    evaluation in the title, the best marked, and a line at ``target`` (an accuracy, 0-1)
+    when one is set.  Returns the figure's path."""
     from matplotlib.figure import Figure
 
     records = read_metrics(metrics_path)
@@ -49,12 +51,32 @@ def plot_curves(metrics_path: str, png_path: str, title: str) -> None:
             color="tab:green",
             label="eval",
         )
+        best = max(evals, key=lambda r: (r["acc"], -r["global_step"]))  # the first best
+        axes[2].plot(
+            [best["global_step"]],
+            [best["acc"]],
+            "*",
+            markersize=16,
+            color="tab:purple",
+            label=f"best eval {best['acc']:.1%} (step {best['global_step']:,})",
+            zorder=5,
+        )
+        final = evals[-1]
+        title += (
+            f"\nfinal eval acc {final['acc']:.1%} (step {final['global_step']:,}), "
+            f"best {best['acc']:.1%}"
+        )
+    if target is not None:
+        axes[2].axhline(
+            target, color="tab:red", linestyle="--", linewidth=1, label=f"target {target:.1%}"
+        )
     axes[2].set_ylabel("word accuracy")
     axes[2].set_ylim(0, 1.02)
     axes[2].set_xlabel("global step")
-    axes[2].legend()
+    axes[2].legend(loc="lower right")
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(png_path, dpi=90)
+    return png_path

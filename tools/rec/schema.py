@@ -35,6 +35,12 @@ GLOBAL_PARAMS = (
     Param("cal_metric_during_train", Flag(), True, "log the training batches' accuracy"),
     Param("log_smooth_window", Integer(minimum=1), 20, "steps averaged in log lines"),
     Param("use_gpu", Flag(), False, "accepted for PaddleOCR configs; this trainer runs on CPU"),
+    Param(
+        "target_accuracy",
+        Number(0.0, 1.0, minimum_open=True),
+        None,
+        "the word accuracy the run aims at: a line on train_curves.png",
+    ),
 )
 # Keys PaddleOCR's Global holds that matter to inference or export, not to training here.
 NOT_FOR_TRAINING = (
