@@ -35,6 +35,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -166,10 +167,41 @@ def read_run(path: str) -> dict | None:
     }
 
 
+class Progress:
+    """Which run of how many the study is on, with an ETA from the runs finished so far
+    (two at a time: the mean run time x the runs left / the jobs)."""
+
+    def __init__(self, jobs: int):
+        self.jobs, self.total, self.done, self.seconds = jobs, 0, 0, []
+        self.lock = threading.Lock()
+
+    def plan(self, runs: int) -> None:
+        with self.lock:
+            self.total += runs
+
+    def finished(self, label: str, seconds: float | None) -> None:
+        """One run done: ``seconds`` it took, or None for a run reused from disk."""
+        with self.lock:
+            self.done += 1
+            if seconds is not None:
+                self.seconds.append(seconds)
+            left = self.total - self.done
+            took = "reused (finished before)" if seconds is None else f"{seconds:.0f}s"
+            eta = ""
+            if self.seconds and left:
+                minutes = np.mean(self.seconds) * left / self.jobs / 60
+                eta = f"; {left} left, about {minutes:.0f} min"
+            print(f"[{self.done}/{self.total}] {label}: {took}{eta}", flush=True)
+
+
+PROGRESS = Progress(jobs=2)
+
+
 def train(runs: str, task: Task, key: str, block: dict, seed: int) -> dict:
     out = run_dir(runs, task, key, seed)
     done = read_run(out)
     if done is not None:
+        PROGRESS.finished(f"{task.key} {key} seed {seed}", None)
         return done
     os.makedirs(out, exist_ok=True)
     command = [
@@ -195,7 +227,7 @@ def train(runs: str, task: Task, key: str, block: dict, seed: int) -> dict:
             stderr=subprocess.STDOUT,
             env=dict(os.environ, PYTHONPATH=ROOT),
         )
-    print(f"  {task.key} {key} seed {seed}: {time.time() - started:.0f}s", flush=True)
+    PROGRESS.finished(f"{task.key} {key} seed {seed}", time.time() - started)
     return read_run(out)
 
 
@@ -346,46 +378,77 @@ def choose_recipe(measured: dict, rows) -> str:
     return min(ending_above or shapes, key=rank)
 
 
-def figure(study: dict, path: str) -> None:
-    """A panel per task: the mean held-out accuracy against the iteration (band: every
-    seed), the baseline black and thick, the recipe red."""
+# Every shape's line, the same in every panel: the baseline black, thick, with dots; the
+# recipe red; the others each their own colour and dash (none black or red).
+OTHER_STYLES = [
+    {"color": "tab:blue", "ls": "--"},
+    {"color": "tab:green", "ls": "-."},
+    {"color": "tab:purple", "ls": ":"},
+    {"color": "tab:orange", "ls": "--"},
+    {"color": "tab:brown", "ls": "-."},
+    {"color": "tab:cyan", "ls": ":"},
+    {"color": "tab:olive", "ls": "--"},
+]
+
+
+def line_style(key: str, recipe: str | None, others: list) -> dict:
+    """The style of ``key``'s line (``others``: the shapes seen so far, in order)."""
+    if key == "baseline":
+        return {"lw": 3.0, "color": "black", "ls": "-", "marker": "o", "markersize": 3.5}
+    if key == recipe:
+        return {"lw": 2.2, "color": "tab:red", "ls": "-"}
+    if key not in others:
+        others.append(key)
+    return {"lw": 1.3, **OTHER_STYLES[others.index(key) % len(OTHER_STYLES)]}
+
+
+def figure(study: dict, path: str):
+    """A panel per task (the one the recipe was chosen on, then each held-out one): the
+    mean held-out accuracy against the iteration (band: every seed), one legend for all
+    panels below them."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(5.2 * len(study), 4.6))
+    fig = Figure(figsize=(5.2 * len(study), 5.4), layout="constrained")
     axes = fig.subplots(1, len(study), squeeze=False)[0]
+    handles, others = {}, []
     for ax, (task, part) in zip(axes, study.items()):
-        for i, (key, label, _) in enumerate(part["rows"]):
+        for key, label, _ in part["rows"]:
             runs = part["runs"][key]
             steps = np.array(runs[0]["steps"])
             accs = np.array([r["acc"][: len(steps)] for r in runs])
-            style = (
-                {"lw": 2.6, "color": "black", "ls": "-"}
-                if key == "baseline"
-                else {"lw": 2.0, "color": "C3", "ls": "-"}
-                if key == part["recipe"]
-                else {"lw": 1.1, "color": f"C{i % 10 if i % 10 != 3 else 9}", "ls": "--"}
-            )
-            ax.plot(steps, accs.mean(axis=0), label=label, **style)
+            style = line_style(key, part["recipe"], others)
+            (line,) = ax.plot(steps, accs.mean(axis=0), **style)
             ax.fill_between(
                 steps, accs.min(axis=0), accs.max(axis=0), alpha=0.12, color=style["color"]
             )
+            name = label.split(" (")[0].rsplit(" ", 1)[0]  # the shape, without its rate
+            if key == "baseline":
+                name = "baseline: the closest PaddleOCR config's schedule"
+            elif key == part["recipe"]:
+                name = f"{name} (the recipe)"
+            handles.setdefault(key, (line, name))
         top = max(np.max(r["acc"]) for runs in part["runs"].values() for r in runs)
         lowest_final = min(r["acc"][-1] for runs in part["runs"].values() for r in runs)
         ax.set_ylim(max(0.0, min(top - 0.3, lowest_final - 0.1)), min(1.0, top + 0.02))
         ax.set_title(
-            ("held out: " if part["task"].held_out else "chosen on: ") + part["task"].key,
+            ("held out: " if part["task"].held_out else "chosen on: ")
+            + f"{part['task'].key} (range test {part['rate']:.3g})",
             fontsize=10,
         )
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel(f"held-out word accuracy (mean of {len(SEEDS)} seeds; band: each)")
-    fig.suptitle(
-        "Accuracy against iteration: the baseline (black), the recipe (red), other shapes (dashed)",
-        fontsize=10,
+    fig.legend(
+        [line for line, _ in handles.values()],
+        [name for _, name in handles.values()],
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        fontsize=8,
+        frameon=False,
     )
-    fig.tight_layout()
+    fig.suptitle("Accuracy against iteration, every shape at the range test's rate", fontsize=10)
     fig.savefig(path, dpi=90)
+    return fig
 
 
 def report(study: dict, recipe: str, out: str, figure_path: str) -> str:
@@ -449,6 +512,11 @@ def summary_json(study: dict, recipe: str, path: str) -> None:
                     "label": label,
                     "lr": block,
                     "seeds": dict(zip(map(str, SEEDS), part["measured"][key])),
+                    # the evaluations themselves, so the figure can be drawn again
+                    "curves": {
+                        str(seed): {"steps": run["steps"], "acc": run["acc"]}
+                        for seed, run in zip(SEEDS, part["runs"][key])
+                    },
                 }
                 for key, label, block in part["rows"]
             },
@@ -533,6 +601,7 @@ def main(argv=None) -> int:
     figures = os.path.join(os.path.dirname(args.out), "figures")
     os.makedirs(figures, exist_ok=True)
     study = {}
+    PROGRESS.jobs = args.jobs
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         rates = {t.key: pool.submit(range_test_rate, args.runs, t, not args.report) for t in TASKS}
 
@@ -553,6 +622,8 @@ def main(argv=None) -> int:
             rate, result = rates[task.key].result()
             print(f"{task.key}: range test {rate:g}", flush=True)
             rows = entries(task, rate, None)
+            if not args.report:  # a held-out task's recipe runs come once it is chosen
+                PROGRESS.plan(len(SEEDS) * (len(rows) + (1 if task.held_out else 0)))
             study[task.key] = {
                 "task": task,
                 "rate": rate,

@@ -34,6 +34,7 @@ from .errors import ConfigTypeError, ConfigValueError
 from .range_test import (
     RULES,
     RangeTestSettings,
+    every_seconds,
     figure_name,
     loss_over_ranks,
     paste_lines,
@@ -155,8 +156,13 @@ class FindLR:
             f"{self.settings.start_lr:g} to {self.settings.end_lr:g}"
             + (f", global batch {batch}" if batch else "")
         )
-        self.result = range_test(train_step, restore=[model], **vars(self.settings))
         self.rank = dist.get_rank()
+        progress = (
+            every_seconds(5.0, logger.info, self.settings.num_iters) if self.rank == 0 else None
+        )
+        self.result = range_test(
+            train_step, restore=[model], progress=progress, **vars(self.settings)
+        )
         if self.rank != 0:
             return
         out = g["save_model_dir"]

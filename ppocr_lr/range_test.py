@@ -54,6 +54,7 @@ import copy
 import math
 import os
 import shlex
+import time
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
@@ -396,7 +397,11 @@ def _snapshot(holder) -> Any:
 
 
 def range_test(
-    train_step: Callable[[float], Any], *, restore: Iterable[Any] = (), **settings: Any
+    train_step: Callable[[float], Any],
+    *,
+    restore: Iterable[Any] = (),
+    progress: Callable[[int, float, float], None] | None = None,
+    **settings: Any,
 ) -> RangeTestResult:
     """Run the range test over ``train_step(lr) -> loss`` and read its curve.
 
@@ -404,7 +409,9 @@ def range_test(
     returns that step's loss (a number, or anything ``float()`` takes, such as a
     one-element tensor).  ``restore``: objects with ``state_dict`` / ``set_state_dict``
     (the model, the optimizer) put back as they were before the test, so training can
-    start from the same weights.  ``settings`` are :class:`RangeTestSettings` fields:
+    start from the same weights.  ``progress(iteration, lr, smoothed loss)`` is called
+    after every iteration (:func:`every_seconds` thins it out for a log).  ``settings``
+    are :class:`RangeTestSettings` fields:
     ``start_lr`` (1e-7), ``end_lr`` (10), ``num_iters`` (200), ``beta`` (0.98),
     ``diverge_factor`` (4), ``rule`` (``floor``, ``midpoint``, ``minimum/10`` or
     ``steepest``).
@@ -427,7 +434,7 @@ def range_test(
             )
     result = RangeTestResult(s)
     try:
-        _ramp(train_step, s, result)
+        _ramp(train_step, s, result, progress)
     finally:
         failed = []
         for i, (holder, state) in enumerate(zip(holders, saved)):
@@ -441,7 +448,24 @@ def range_test(
     return result
 
 
-def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
+def every_seconds(seconds: float, say: Callable[[str], None], num_iters: int):
+    """A ``progress`` for :func:`range_test` that says the iteration, the rate and the
+    smoothed loss at the first iteration and then at most once every ``seconds``."""
+    last = [-math.inf]
+
+    def progress(i: int, lr: float, smoothed: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            say(
+                f"range test: iteration {i + 1}/{num_iters}, lr {lr:.3g}, smoothed loss "
+                f"{smoothed:.4g}"
+            )
+
+    return progress
+
+
+def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult, progress=None) -> None:
     average, best, lowest_median = 0.0, math.inf, math.inf
     start, spread = math.nan, math.inf
     result.stop = f"reached end_lr {s.end_lr:g}"
@@ -457,6 +481,8 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult) -> None:
         smoothed = average / (1 - s.beta ** (i + 1))
         result.smoothed.append(smoothed)
         best = min(best, smoothed)
+        if progress is not None:
+            progress(i, lr, smoothed)
         if i < PLATEAU_OF:  # the start's level and its noise, from the first losses
             first = np.asarray(result.losses)
             start = float(np.median(first))

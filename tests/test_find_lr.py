@@ -41,6 +41,9 @@ def test_it_prints_a_suggestion_and_the_line_to_paste(first):
     assert f"paste into Optimizer.lr:  learning_rate: {lr:.3g}" in result.stdout
     assert f"-o Optimizer.lr.learning_rate={lr:.3g}" in result.stdout
     assert "global batch of 32" in result.stdout and "edge of divergence" in result.stdout
+    # its progress: the first iteration at once, then every few seconds
+    assert "range test: iteration 1/60, lr 1e-05, smoothed loss " in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == f"curve: {out}/lr_range_test.png"
     # the tiny recognizer learns at rates from about 1e-3 to 1e-1 (its config: 5e-3)
     assert 1e-3 <= lr <= 0.3
 
@@ -219,7 +222,10 @@ def test_the_line_to_paste_names_the_keys_that_set_the_peak(block, paste, overri
     result = RangeTestResult(
         RangeTestSettings(rule="minimum/10"), lrs=[1e-7, 10.0], steepest_lr=0.001, minimum_lr=0.2
     )  # suggests 0.02
-    schedule = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    with ppocr_lr.messages.collecting() as said:
+        schedule = ppocr_lr.build_lr_scheduler(block, 10, 10)
+    # only the block that writes a key PaddleOCR ignores is told so
+    assert [n.path for n in said] == (["Optimizer.lr.end_lr"] if "end_lr" in block else [])
     lines = paste_lines(result, schedule, 64)
     assert lines[: len(paste)] == [f"paste into Optimizer.lr:  {p}" for p in paste]
     assert lines[len(paste)] == f"or on the command line:   -o {override}"
@@ -231,7 +237,8 @@ def test_the_line_to_paste_names_the_keys_that_set_the_peak(block, paste, overri
     for arg in shlex.split(override):
         key, value = arg.split("=", 1)
         edited[key.rsplit(".", 1)[1]] = yaml.safe_load(value)
-    curve = ppocr_lr.build_lr_scheduler(edited, 10, 10).lr_array(range(101))
+    with ppocr_lr.messages.collecting():  # told above
+        curve = ppocr_lr.build_lr_scheduler(edited, 10, 10).lr_array(range(101))
     assert max(curve) == pytest.approx(0.02, rel=0.01)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import os
 
 import numpy as np
@@ -480,3 +481,99 @@ def test_plot_makes_the_folder_of_its_figure(tmp_path, capsys):
         path,
     )
     assert status == 0 and path.exists() and out.startswith(f"wrote {path}:"), err
+
+
+# --------------------------------------------------------------- progress on long work
+
+
+def test_the_range_test_reports_its_progress_every_few_seconds():
+    from test_range_test import synthetic_curve
+
+    seen, said = [], []
+    result = ppocr_lr.range_test(synthetic_curve(0), progress=lambda *a: seen.append(a))
+    assert [i for i, _, _ in seen] == list(range(len(result.smoothed)))
+    assert [lr for _, lr, _ in seen] == result.lrs[: len(seen)]
+    assert [loss for _, _, loss in seen] == result.smoothed
+    from ppocr_lr.range_test import every_seconds
+
+    ppocr_lr.range_test(synthetic_curve(0), progress=every_seconds(3600, said.append, 200))
+    assert len(said) == 1 and said[0].startswith("range test: iteration 1/200, lr 1e-07")
+
+
+def test_the_study_says_which_run_of_how_many_with_an_eta(capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_schedules", os.path.join(ROOT, "benchmarks", "bench_schedules.py")
+    )
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_schedules"] = bench  # its dataclasses look themselves up there
+    spec.loader.exec_module(bench)
+    progress = bench.Progress(jobs=2)
+    progress.plan(5)
+    progress.finished("default Linear seed 2024", None)
+    progress.finished("default Cosine seed 2024", 240.0)
+    progress.finished("default Cosine seed 2025", 120.0)
+    progress.finished("sgd_wide baseline seed 2024", 180.0)
+    progress.finished("sgd_wide baseline seed 2025", 180.0)
+    assert capsys.readouterr().out.splitlines() == [
+        "[1/5] default Linear seed 2024: reused (finished before)",
+        "[2/5] default Cosine seed 2024: 240s; 3 left, about 6 min",  # 240 s x 3 / 2 jobs
+        "[3/5] default Cosine seed 2025: 120s; 2 left, about 3 min",
+        "[4/5] sgd_wide baseline seed 2024: 180s; 1 left, about 2 min",
+        "[5/5] sgd_wide baseline seed 2025: 180s",
+    ]
+
+
+def test_the_study_figure_tells_the_baseline_apart_with_one_legend(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_schedules", os.path.join(ROOT, "benchmarks", "bench_schedules.py")
+    )
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_schedules"] = bench
+    spec.loader.exec_module(bench)
+    steps = [50 * k for k in range(1, 7)]
+
+    def runs(top):
+        return [{"steps": steps, "acc": [top * k / 6 for k in range(1, 7)]} for _ in bench.SEEDS]
+
+    study = {}
+    for task in bench.TASKS:
+        keys = ["baseline", "Linear"] + ([] if task.held_out else ["ReduceOnPlateau", "Cosine"])
+        study[task.key] = {
+            "task": task,
+            "rate": 0.02,
+            "recipe": "Linear",
+            "rows": [(k, f"{k} 0.02", {}) for k in keys],
+            "runs": {k: runs(0.9 + 0.01 * i) for i, k in enumerate(keys)},
+        }
+    path = tmp_path / "study.png"
+    drawn = {}
+    original = bench.line_style
+
+    def remember(key, recipe, others):
+        drawn[key] = original(key, recipe, others)
+        return drawn[key]
+
+    bench.line_style = remember
+    fig = bench.figure(study, str(path))
+    assert path.stat().st_size > 10_000
+    styles = {k: (v["color"], v["ls"], v.get("marker")) for k, v in drawn.items()}
+    assert len(set(styles.values())) == len(styles)  # no two shapes alike
+    assert styles["baseline"] == ("black", "-", "o") and drawn["baseline"]["lw"] == 3.0
+    assert all(
+        v[0] not in ("black", "tab:red")
+        for k, v in styles.items()
+        if k not in ("baseline", "Linear")
+    )
+    assert len(fig.axes) == 3 and sum(t.held_out for t in bench.TASKS) == 2  # a panel each
+    assert len(fig.legends) == 1 and not any(ax.get_legend() for ax in fig.axes)
+    names = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert names == [
+        "baseline: the closest PaddleOCR config's schedule",
+        "Linear (the recipe)",
+        "ReduceOnPlateau",
+        "Cosine",
+    ]

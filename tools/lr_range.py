@@ -21,6 +21,7 @@ import ppocr_lr.config
 from ppocr_lr.errors import ConfigTypeError, ConfigValueError
 from ppocr_lr.optimizer import build_optimizer_at_rate
 from ppocr_lr.range_test import (
+    every_seconds,
     figure_name,
     RULES,
     RangeTestSettings,
@@ -34,6 +35,7 @@ from .rec.logs import logger
 from .rec.model import CTCLoss
 from .rec.schema import known_keys, load_config
 from .rec.text import OneLineParser, TrainError
+from .rec.tracking import Tracking
 
 OPTIONS = {
     "start_lr": "--start-lr",
@@ -86,7 +88,8 @@ def find_lr(config: dict, out: str | None = None, **settings):
         f"{settings.start_lr:g} to {settings.end_lr:g}, global batch "
         f"{parts.global_batch}"
     )
-    result = range_test(train_step, restore=[parts.layer], **vars(settings))
+    progress = every_seconds(5.0, logger.info, settings.num_iters) if parts.rank == 0 else None
+    result = range_test(train_step, restore=[parts.layer], progress=progress, **vars(settings))
     path = None
     if parts.rank == 0:
         path = out or os.path.join(parts.g["save_model_dir"], figure_name(parts.world))
@@ -94,7 +97,24 @@ def find_lr(config: dict, out: str | None = None, **settings):
         path = result.plot(path, f"range test, global batch {parts.global_batch}")
         with open(os.path.splitext(path)[0] + ".json", "w", encoding="utf-8") as out_file:
             json.dump(result.to_dict(), out_file, allow_nan=True)
+        track(result, Tracking(config, parts.g, parts.g["save_model_dir"], parts.rank))
     return result, parts, path, schedule
+
+
+def track(result, tracking: Tracking) -> None:
+    """The range test's curve to the run's trackers (W&B, TensorBoard) when the config
+    asks for them: ``range_test/lr``, ``range_test/loss`` (and the smoothed loss) at every
+    iteration, ``range_test/suggestion`` at the last."""
+    try:
+        for i, (lr, loss) in enumerate(zip(result.lrs, result.losses)):
+            metrics = {"lr": lr, "loss": loss}
+            if i < len(result.smoothed):
+                metrics["smoothed_loss"] = result.smoothed[i]
+            if i == len(result.lrs) - 1 and result.suggestion is not None:
+                metrics["suggestion"] = result.suggestion
+            tracking.log(metrics, "RANGE_TEST", i)
+    finally:
+        tracking.close()
 
 
 def report(result, parts, path, schedule) -> list[str]:

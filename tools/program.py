@@ -38,6 +38,7 @@ from .rec.model import CRNN, CTCLoss
 from .rec.records import MetricsFile
 from .rec.schema import block_of, check_sections, known_keys, load_config, read_global
 from .rec.text import CharacterSet, NonFiniteLoss, OneLineParser, TrainError
+from .rec.tracking import Tracking
 
 __all__ = ["train", "main", "known_keys", "Trainer"]
 
@@ -186,9 +187,11 @@ class Trainer:
             self.save_dir, "metrics.jsonl" if self.rank == 0 else f"metrics.rank{self.rank}.jsonl"
         )
         self.metrics = None
+        self.tracking = None
         if self.global_step < self.total:  # a finished run's outputs are left as they are
             os.makedirs(self.save_dir, exist_ok=True)
             self.metrics = MetricsFile(self.metrics_path, self.global_step)
+            self.tracking = Tracking(config, g, self.save_dir, self.rank)
         self.window: list = []  # the last log_smooth_window (record, seconds) pairs
         self.timings = Timings()
         self.last_eval: dict | None = None  # the latest evaluation, with its global step
@@ -269,6 +272,11 @@ class Trainer:
         self.metrics.write(record)
         seconds = time.perf_counter() - started
         self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"] :]
+        tracked = {k: record[k] for k in ("lr", "loss", "acc") if k in record}
+        tracked["samples_per_sec"] = self.batches.sampler.batch_size * self.world / seconds
+        if self.lr.drives_momentum:  # OneCycle's cycle_momentum: the optimizer's now
+            tracked["momentum"] = self.lr.momentum_at(self.global_step)
+        self.tracking.log(tracked, "TRAIN", self.global_step)
         return record
 
     def stop_at_a_non_finite(self, loss) -> None:
@@ -332,6 +340,7 @@ class Trainer:
         logger.info(
             f"cur metric, acc: {result['acc']:.4f}, norm_edit_dis: {result['norm_edit_dis']:.4f}"
         )
+        self.tracking.log(result, "EVAL", self.global_step)
         if result[self.indicator] > self.best.get(self.indicator, -1.0):
             self.best = dict(result, global_step=self.global_step, epoch=self.epoch)
             self.save("best_accuracy", self.epoch, self.step_in_epoch)
@@ -339,6 +348,9 @@ class Trainer:
         logger.info(
             f"best metric, {self.indicator}: {self.best[self.indicator]:.4f}, at "
             f"global step {self.best['global_step']}"
+        )
+        self.tracking.log(
+            {f"best_{self.indicator}": self.best[self.indicator]}, "EVAL", self.global_step
         )
 
     def report_metric(self, value: float) -> None:
@@ -378,14 +390,17 @@ class Trainer:
                 "already_complete": True,
             }
         self.model.train()
-        for epoch in range(self.epoch, self.epochs + 1):
-            self.epoch = epoch
-            self.batches.start_epoch(epoch, skip=self.step_in_epoch)
-            for images, labels, lengths in self.loader:
-                self.log_progress(self.step(images, labels, lengths))
-                self.evaluate_due()
-            self.end_epoch()
-        return self.finish()
+        try:
+            for epoch in range(self.epoch, self.epochs + 1):
+                self.epoch = epoch
+                self.batches.start_epoch(epoch, skip=self.step_in_epoch)
+                for images, labels, lengths in self.loader:
+                    self.log_progress(self.step(images, labels, lengths))
+                    self.evaluate_due()
+                self.end_epoch()
+            return self.finish()
+        finally:
+            self.tracking.close()  # the tracked run ends with this one, finished or not
 
     def finish(self) -> dict:
         summary = {

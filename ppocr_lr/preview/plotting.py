@@ -57,7 +57,8 @@ def plot(
             "", f"--size {width}x{height}: expected 100 to {MAX_PIXELS} pixels a side"
         )
     dpi = 100
-    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    # constrained layout: the legend goes below the axes, where it covers no curve
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, p in enumerate(previews):
@@ -79,7 +80,9 @@ def plot(
     if log_y:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    fig.legend(
+        loc="outside lower center", ncols=min(len(previews), 3), fontsize="small", frameon=False
+    )
     if title is None:
         title = (
             f"{first.run.epochs} epochs x {spe0:,} steps = {first.total_steps:,} steps"
@@ -91,7 +94,6 @@ def plot(
         )
     shaded = "  (shaded: warm-up)" if any(p.schedule.warmup_steps for p in previews) else ""
     ax.set_title(_literal(title) + shaded, fontsize="medium", pad=10)
-    fig.tight_layout()
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # -O output/x.png
         fig.savefig(path, dpi=dpi)

@@ -35,6 +35,11 @@ GLOBAL_PARAMS = (
     Param("cal_metric_during_train", Flag(), True, "log the training batches' accuracy"),
     Param("log_smooth_window", Integer(minimum=1), 20, "steps averaged in log lines"),
     Param("use_gpu", Flag(), False, "accepted for PaddleOCR configs; this trainer runs on CPU"),
+    Param("use_wandb", Flag(), False, "log to Weights & Biases (also: a wandb section)"),
+    Param("use_tensorboard", Flag(), False, "write TensorBoard scalars (tensorboardX)"),
+    Param(
+        "use_visualdl", Flag(), False, "PaddleOCR's old key: VisualDL is gone, a warning says so"
+    ),
     Param(
         "target_accuracy",
         Number(0.0, 1.0, minimum_open=True),
@@ -45,7 +50,6 @@ GLOBAL_PARAMS = (
 # Keys PaddleOCR's Global holds that matter to inference or export, not to training here.
 NOT_FOR_TRAINING = (
     "save_inference_dir",
-    "use_visualdl",
     "infer_img",
     "infer_mode",
     "save_res_path",
@@ -59,7 +63,17 @@ NOT_FOR_TRAINING = (
     "pretrained_model_ignore_keys",
     "calc_epoch_interval",
 )
-SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval")
+SECTIONS = (
+    "Global",
+    "Architecture",
+    "Loss",
+    "Optimizer",
+    "PostProcess",
+    "Metric",
+    "Train",
+    "Eval",
+    "wandb",  # wandb.init's keys, as PaddleOCR reads them
+)
 
 # PaddleOCR's logger name: ppocr_lr's notices go to its console and train.log, as they
 # do in PaddleOCR's own trainer.
