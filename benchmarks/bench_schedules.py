@@ -655,6 +655,7 @@ def main(argv=None) -> int:
     text = report(study, recipe, args.out, figure_path)
     update_readme(readme_verdicts(text))
     print(text)
+    print(f"\nwrote {args.out}, {os.path.splitext(args.out)[0]}.json and the figure {figure_path}")
     return 0
 
 
