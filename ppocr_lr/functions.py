@@ -166,7 +166,10 @@ class Schedule:
 
     def array(self, t: np.ndarray) -> np.ndarray:
         """The learning rate at every step of an int64 array ``t``."""
-        values = self.formula(t, VECTOR)
+        # an overflow gives inf, as in the scalar formula; the caller refuses a rate that
+        # is not finite with an error naming the step (numpy would warn first)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = self.formula(t, VECTOR)
         if np.ndim(values) == 0:
             return np.full(t.shape, float(values))
         return np.asarray(values, dtype=np.float64)
