@@ -495,17 +495,24 @@ def _ramp(train_step, s: RangeTestSettings, result: RangeTestResult, progress=No
             if _risen(median, lowest_median, start, s.diverge_factor, spread):
                 result.stop, result.diverged_at = (
                     f"the loss diverged at lr {lr:.3g} (the median of the last {MEDIAN_OF} "
-                    f"losses passed {s.diverge_factor:g}x its lowest)",
+                    f"losses {_how_risen(lowest_median, s.diverge_factor, spread)} its lowest)",
                     lr,
                 )
                 return
         if _risen(smoothed, best, start, s.diverge_factor, spread):
             result.stop, result.diverged_at = (
-                f"the loss diverged at lr {lr:.3g} (the smoothed loss passed "
-                f"{s.diverge_factor:g}x its best)",
+                f"the loss diverged at lr {lr:.3g} (the smoothed loss "
+                f"{_how_risen(best, s.diverge_factor, spread)} its best)",
                 lr,
             )
             return
+
+
+def _how_risen(lowest: float, factor: float, spread: float) -> str:
+    """How :func:`_risen` read the rise, in words."""
+    if lowest > 2 * spread:
+        return f"passed {factor:g}x"
+    return f"rose {factor - 1:g}x the descent above"
 
 
 def _risen(value: float, lowest: float, start: float, factor: float, spread: float) -> bool:
