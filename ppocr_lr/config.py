@@ -7,7 +7,7 @@ Shared by ``tools/train.py`` and the ``ppocr-lr`` command.  Errors are
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 import yaml
 
@@ -128,7 +128,7 @@ def parse_inline(text: str, what: str = "--lr") -> object:
 def section(document: dict, path: str) -> Optional[dict]:
     """The block at ``path`` (``Train.loader``) of a config, or None when it is absent; a
     value that is not a block is an error naming the path."""
-    node = document
+    node: Any = document
     for i, key in enumerate(path.split(".")):
         node = node.get(key) if isinstance(node, dict) else None
         if node is None:
@@ -223,6 +223,6 @@ def apply_overrides(
             added.append((path, keys))
         node[keys[-1]] = value
     for path, keys in added if known_keys is not None else ():
-        known = known_keys(config, keys[:-1])
+        known = known_keys(config, keys[:-1])  # type: ignore[misc]  # not None here
         if known is not None and keys[-1] not in known:
             raise ConfigValueError(f"-o {path}", f"unknown key{did_you_mean(keys[-1], known)}")

@@ -23,7 +23,7 @@ class ConfigWarning(UserWarning):
     :mod:`ppocr_lr.messages`)."""
 
 
-class _ConfigProblem:
+class _ConfigProblem(Exception):
     """Shared part of the two error classes: the key, the value, what was expected.
 
     ``path`` is the YAML location (``Optimizer.lr.gamma``).  A schedule built directly

@@ -22,7 +22,7 @@ import bisect
 import math
 import operator
 from types import SimpleNamespace
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -122,6 +122,10 @@ class _VectorBackend:
     @staticmethod
     def as_uint64(t):
         return np.asarray(t).astype(np.uint64)
+
+    @staticmethod
+    def cycle_position(t, first: float, mul: float):
+        return cycle_position(t, first, mul, VECTOR)
 
 
 VECTOR = _VectorBackend()
@@ -354,6 +358,10 @@ class _CycleNumber(step_code.Symbol):
     """The cycle's number in traced code: a constant raised to it comes with the cycle."""
 
     __slots__ = ("cache", "unpacking", "names", "powers")
+    cache: _CycleCache  # the cycle kept between steps
+    unpacking: list  # the lines that unpack its span
+    names: list  # the names they unpack into
+    powers: dict  # base -> the name of base ** cycle
 
     def power(self, base: float) -> step_code.Symbol:
         if base not in self.powers:
@@ -370,7 +378,7 @@ class _CycleNumber(step_code.Symbol):
 
 
 class _TraceBackend(step_code.TraceBackend):
-    def cycle_position(self, t, first: float, mul: float):
+    def cycle_position(self, t: Any, first: float, mul: float):
         if not isinstance(t, step_code.Symbol) or mul == 1.0:  # one floor: nothing to save
             return cycle_position(t, first, mul, self)
         code = t.code
@@ -386,7 +394,7 @@ class _TraceBackend(step_code.TraceBackend):
             code.line(f"{names} = {name}.move({t.name})")
             i.unpacking.append(len(code.lines) - 1)
         cache.span = (1, 0, 0, 0.0)
-        return i, t - start, length
+        return i, code.assign(f"{t.name} - {start.name}", True), length  # t - start
 
     def ipow(self, base, k):
         if isinstance(k, _CycleNumber) and type(base) in (int, float):
@@ -395,9 +403,6 @@ class _TraceBackend(step_code.TraceBackend):
 
 
 SCALAR.cycle_position = lambda t, first, mul: cycle_position(t, first, mul, SCALAR)
-_VectorBackend.cycle_position = staticmethod(
-    lambda t, first, mul: cycle_position(t, first, mul, VECTOR)
-)
 #: The scalar backend on a symbolic step: what :meth:`Schedule.scalar` traces a formula with.
 TRACE = _TraceBackend(SCALAR)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Mapping
+from typing import ClassVar, Mapping
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class _Cycles(LRSchedule):
     warm-up climbs to ``learning_rate``."""
 
     shape = ""
-    params = (
+    params: ClassVar[tuple[Param, ...]] = (
         LEARNING_RATE,
         duration("cycle", "length of the first cycle (default: the whole run)"),
         Param("cycle_mul", Number(1.0, 1e6), 1.0, "each cycle is cycle_mul times longer"),
@@ -360,7 +360,7 @@ class Sequential(LRSchedule):
             phase.report(value)
             self.last_lr = self._lr(self.last_epoch)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict:  # type: ignore[override]  # Paddle's keys and more
         state = super().state_dict()
         plateaus = {
             str(j): phase.plateau_state()
@@ -453,7 +453,9 @@ class ReduceOnPlateau(LRSchedule):
         Param("epsilon", Number(minimum=0.0), 1e-8, "a reduction smaller than this is not made"),
     )
 
-    takes_reports = True
+    @property
+    def takes_reports(self) -> bool:
+        return True
 
     def peak(self, p):
         return p.learning_rate
@@ -503,7 +505,7 @@ class ReduceOnPlateau(LRSchedule):
             )
         self.plateau.restore(restored)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict:  # type: ignore[override]  # Paddle's keys and more
         state = super().state_dict()
         state["plateau"] = self.plateau_state()
         return state

@@ -212,10 +212,10 @@ def resolve_optimizer(
     ``(spec, keyword arguments, lr_scheduler)``."""
     if not isinstance(config, Mapping):
         raise ConfigTypeError(PATH, f"got {config!r}; expected a mapping with name and lr")
-    config = copy.deepcopy(dict(config))
-    strict = pop_strict(config, PATH, strict)
-    _reject_paddleocr_1x(config)
-    name = config.pop("name", None)
+    block = copy.deepcopy(dict(config))  # popped as it is read; yours is left alone
+    strict = pop_strict(block, PATH, strict)
+    _reject_paddleocr_1x(block)
+    name = block.pop("name", None)
     if name is None:
         raise ConfigValueError(f"{PATH}.name", "missing; expected one of " + ", ".join(OPTIMIZERS))
     if not isinstance(name, str) or name not in OPTIMIZERS:
@@ -226,13 +226,13 @@ def resolve_optimizer(
             f"Available: {', '.join(OPTIMIZERS)}",
         )
     spec = OPTIMIZERS[name]
-    if "lr" not in config:
+    if "lr" not in block:
         raise ConfigValueError(
             f"{PATH}.lr",
             "missing; expected a learning-rate block such as {name: Cosine, learning_rate: 0.001}",
         )
     lr_scheduler = build_lr_scheduler(
-        config.pop("lr"),
+        block.pop("lr"),
         epochs,
         step_each_epoch,
         strict=strict,
@@ -246,15 +246,15 @@ def resolve_optimizer(
             "Use Momentum, RMSProp, Adam, AdamW or Lamb, or leave cycle_momentum out",
         )
     driven = spec.momentum_attribute.lstrip("_")  # beta1 or momentum, as YAML spells it
-    if lr_scheduler.drives_momentum and driven in config:
+    if lr_scheduler.drives_momentum and driven in block:
         notice(
             f"{PATH}.{driven}",
-            f"{config[driven]!r} is written, but {lr_scheduler.momentum_path} drives {driven}",
+            f"{block[driven]!r} is written, but {lr_scheduler.momentum_path} drives {driven}",
             outcome=f"the schedule's {driven} replaces it wherever the schedule drives it",
             strict=strict,
         )
-    regularizer = config.pop("regularizer", None)
-    opts = dict(parse_block(config, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
+    regularizer = block.pop("regularizer", None)
+    opts = dict(parse_block(block, SHARED_PARAMS + spec.params, PATH, strict=strict).values)
     opts[spec.decay_arg] = _weight_decay(regularizer, opts.pop("weight_decay"), name, spec, strict)
     opts["grad_clip"] = _grad_clip(opts.pop("clip_norm"), opts.pop("clip_norm_global"), strict)
     return spec, opts, lr_scheduler
@@ -386,7 +386,8 @@ def _tolerate_missing_scheduler_state(optimizer) -> None:
 def optimizer_known_keys(config: dict, block: Sequence[str]) -> Optional[list[str]]:
     """The keys ppocr_lr reads in ``Optimizer`` and ``Optimizer.lr`` (None elsewhere)."""
     where = ".".join(block)
-    optimizer = config.get("Optimizer") if isinstance(config.get("Optimizer"), dict) else {}
+    found = config.get("Optimizer")
+    optimizer: dict = found if isinstance(found, dict) else {}
     if where in ("Optimizer.lr", "lr"):
         lr = optimizer.get("lr") if where != "lr" else config.get("lr")
         if not isinstance(lr, dict):

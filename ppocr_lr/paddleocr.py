@@ -9,6 +9,8 @@ Every schedule also takes the warm-up keys of :class:`~ppocr_lr.scheduler.LRSche
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from . import functions as F
 from .errors import ConfigValueError
 from .params import (
@@ -48,7 +50,7 @@ class PaddleOCRSchedule(LRSchedule):
     ``LinearWarmup(end_lr=learning_rate)`` does, and keys PaddleOCR does not read are
     ignored unless honoured."""
 
-    paddleocr_drops = WARMUP_IN_STEPS
+    paddleocr_drops: ClassVar[tuple[str, ...]] = WARMUP_IN_STEPS
 
     def peak(self, p):
         return p.learning_rate

@@ -239,9 +239,9 @@ def _split(args: Sequence[str]) -> tuple[dict, list]:
 
 def _snapshot(save_dir: str | None) -> dict:
     """The bytes of the files PaddleOCR's start-up writes into ``save_dir`` (None: absent)."""
-    state = {}
+    state: dict[str, bytes | None] = {}
     for name in FILES_LEFT_AS_THEY_WERE if save_dir else ():
-        path = os.path.join(save_dir, name)
+        path = os.path.join(str(save_dir), name)
         try:
             with open(path, "rb") as f:
                 state[path] = f.read()

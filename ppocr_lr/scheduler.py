@@ -88,9 +88,6 @@ class LRSchedule(LRScheduler):
     #: YAML keys that PaddleOCR's schedule of this name does not read: ignored (the
     #: default is used, as in PaddleOCR) unless the block lists them under ``honour``.
     paddleocr_drops: ClassVar[tuple[str, ...]] = ()
-    #: Whether the schedule hears evaluations (``report(metric)``): a trainer asks this,
-    #: and reports ``Metric.main_indicator`` after each evaluation when it is true.
-    takes_reports: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -132,7 +129,7 @@ class LRSchedule(LRScheduler):
         self._lr = self.schedule.scalar()
         self._momentum_drive: stateful.MomentumDrive | None = None
         if type(self).step is LRSchedule.step:  # a subclass with its own step() keeps it
-            self.step = self._compiled_step()
+            self.step = self._compiled_step()  # type: ignore[method-assign]  # this schedule's
         LRScheduler.__init__(self, learning_rate=self.peak_lr, last_epoch=self.config["last_epoch"])
 
     # The plan's parts, under the names the schedule's hooks and callers use.
@@ -182,6 +179,14 @@ class LRSchedule(LRScheduler):
         default, for one that leaves the momentum alone."""
         return None
 
+    # ------------------------------------------------------------------ capabilities
+
+    @property
+    def takes_reports(self) -> bool:
+        """Whether the schedule hears evaluations (``report(metric)``): a trainer asks this,
+        and reports ``Metric.main_indicator`` after each evaluation when it is true."""
+        return False
+
     # ------------------------------------------------------------------ momentum
 
     @property
@@ -209,7 +214,7 @@ class LRSchedule(LRScheduler):
         self._momentum_drive = stateful.MomentumDrive(self.momentum_at, optimizer, attribute)
         self._momentum_drive(self.last_epoch)
         if type(self).step is LRSchedule.step:
-            self.step = self._compiled_step()
+            self.step = self._compiled_step()  # type: ignore[method-assign]  # with the drive
 
     # ------------------------------------------------------------------ stepping
 
@@ -332,12 +337,12 @@ class LRSchedule(LRScheduler):
 
     # ------------------------------------------------------------------ state
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict:  # type: ignore[override]  # Paddle's keys and more
         """``last_epoch`` and ``last_lr`` as every Paddle scheduler has them, the nested
         ``LinearWarmup_LR`` that PaddleOCR's warm-up schedules write (so PaddleOCR can
         load it too), and a ``ppocr_lr`` entry describing the schedule."""
         t = self.last_epoch
-        state = {"last_epoch": t, "last_lr": self.last_lr}
+        state: dict[str, Any] = {"last_epoch": t, "last_lr": self.last_lr}
         if self.warmup_steps:
             inner_t = max(t - self.warmup_steps, 0)
             state["LinearWarmup_LR"] = {

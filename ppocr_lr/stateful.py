@@ -101,11 +101,11 @@ def checked_plateau_state(saved: Any) -> dict:
     )
     if not whole or not number or not (best is None or isinstance(best, (int, float))):
         raise ValueError(f"not a plateau state (best, bad, cooldown, rate): {saved!r}")
-    checked = {
+    checked: dict[str, Any] = {
         "best": None if best is None else float(best),
         "bad": bad,
         "cooldown": cooldown,
-        "rate": float(rate),
+        "rate": float(rate),  # type: ignore[arg-type]  # a number: checked above
     }
     for key in ("learning_rate", "min_lr"):
         value = saved.get(key)

@@ -3,7 +3,7 @@ regularizer, clipping), each with its YAML path, without building a model."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from .. import messages
 from ..errors import ConfigTypeError, ConfigValueError, shown
@@ -16,7 +16,7 @@ NOMINAL_STEPS_PER_EPOCH = 1000  # what `check` uses when no run length is given
 
 
 def check(
-    config: dict,
+    config: Any,
     steps_per_epoch: Optional[int] = None,
     epochs: Optional[int] = None,
     global_batch_size: Optional[int] = None,
@@ -27,7 +27,7 @@ def check(
 
 
 def check_with_warnings(
-    config: dict,
+    config: Any,
     steps_per_epoch: Optional[int] = None,
     epochs: Optional[int] = None,
     global_batch_size: Optional[int] = None,

@@ -34,7 +34,9 @@ def read_source(
     names it in reports and legends (default: the file's name, or ``--lr``)."""
     if (path is None) == (inline is None):
         raise ConfigValueError("", "give a config file or an inline --lr block (one of them)")
-    document = yaml_config.load_yaml(path) if path is not None else yaml_config.parse_inline(inline)
+    document = (
+        yaml_config.load_yaml(path) if path is not None else yaml_config.parse_inline(str(inline))
+    )
     label = label or (os.path.splitext(os.path.basename(path))[0] if path else "--lr")
     where = path or "--lr"
     if not isinstance(document, dict):
