@@ -500,7 +500,8 @@ def test_the_range_test_reports_its_progress_every_few_seconds():
     assert len(said) == 1 and said[0].startswith("range test: iteration 1/200, lr 1e-07")
 
 
-def test_the_study_says_which_run_of_how_many_with_an_eta(capsys):
+def bench_schedules():
+    """``benchmarks/bench_schedules.py`` as a module (it is a script, not a package)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -509,6 +510,11 @@ def test_the_study_says_which_run_of_how_many_with_an_eta(capsys):
     bench = importlib.util.module_from_spec(spec)
     sys.modules["bench_schedules"] = bench  # its dataclasses look themselves up there
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_study_says_which_run_of_how_many_with_an_eta(capsys):
+    bench = bench_schedules()
     progress = bench.Progress(jobs=2)
     progress.plan(5)
     progress.finished("default Linear seed 2024", None)
@@ -526,14 +532,7 @@ def test_the_study_says_which_run_of_how_many_with_an_eta(capsys):
 
 
 def test_the_study_figure_tells_the_baseline_apart_with_one_legend(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_schedules", os.path.join(ROOT, "benchmarks", "bench_schedules.py")
-    )
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules["bench_schedules"] = bench
-    spec.loader.exec_module(bench)
+    bench = bench_schedules()
     steps = [50 * k for k in range(1, 7)]
 
     def runs(top):
