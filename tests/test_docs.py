@@ -33,7 +33,8 @@ def test_every_name_has_its_formula_in_the_guide():
 
 
 def test_the_readme_points_to_the_reference_and_the_guide():
-    for document in ("docs/reference.md", "docs/guide.md", "docs/speed.md", "docs/testing.md"):
+    documents = ("reference", "guide", "speed", "testing", "range_test")
+    for document in (f"docs/{name}.md" for name in documents):
         assert f"]({document})" in README and os.path.exists(os.path.join(ROOT, document))
 
 
