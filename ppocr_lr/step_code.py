@@ -13,10 +13,17 @@ The result is bit-identical to the scalar formula, because it *is* the scalar fo
 the same operations on the same values in the same order; only where they run changes.
 ``min(a, b)`` becomes ``b if b < a else a`` (what the built-in returns), ``xp.where``
 a conditional (both sides are computed first, as the scalar backend does), and a
-:class:`~ppocr_lr.functions.Switch` an ``if`` per boundary.  A part that cannot be
-traced (a formula that branches on the step in Python, a schedule registered from user
-code with only ``__call__``) is called as a function from the traced code, so tracing
-never changes a value, only how fast one step is.
+:class:`~ppocr_lr.functions.Switch` an ``if``/``else`` per boundary, each branch computing
+only its own part.  An expression met twice in one step is computed once (every operation
+is pure), and ``x * 1.0``, ``x / 1.0`` and ``x - 0.0`` are left out where ``x`` is
+certainly a float (exact in IEEE 754; ``x + 0.0`` is kept: it turns -0.0 into 0.0).  A
+part that cannot be traced (a formula that branches on the step in Python, a schedule
+registered from user code with only ``__call__``) is called as a function from the traced
+code, so tracing never changes a value, only how fast one step is.
+
+The generated source is compiled with ``exec`` from numbers written with ``repr`` and
+names of this module's own making; nothing a user writes becomes source text (a
+constant that is not a plain finite number is passed by name).
 """
 
 from __future__ import annotations
