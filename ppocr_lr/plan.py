@@ -18,6 +18,7 @@ it; ``ppocr-lr show`` prints it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from types import MappingProxyType, SimpleNamespace
@@ -141,6 +142,17 @@ class Plan:
     @property
     def total_steps(self) -> int:
         return self.run.total_steps
+
+    def __deepcopy__(self, memo: dict) -> "Plan":
+        """A copy with its own curve (a plateau in it is copied too); the read-only
+        mappings stay read-only."""
+
+        def copied(value):
+            if isinstance(value, MappingProxyType):
+                return MappingProxyType(copy.deepcopy(dict(value), memo))
+            return copy.deepcopy(value, memo)
+
+        return Plan(**{f.name: copied(getattr(self, f.name)) for f in dataclasses.fields(self)})
 
     @property
     def warmup_key(self) -> str:

@@ -20,6 +20,7 @@ its ``learning_rate`` and saves its state in ``optimizer.state_dict()``.
 
 from __future__ import annotations
 
+import copy
 import math
 from types import MethodType, SimpleNamespace
 from typing import Any, ClassVar, Mapping
@@ -131,6 +132,20 @@ class LRSchedule(LRScheduler):
         if type(self).step is LRSchedule.step:  # a subclass with its own step() keeps it
             self.step = self._compiled_step()  # type: ignore[method-assign]  # this schedule's
         LRScheduler.__init__(self, learning_rate=self.peak_lr, last_epoch=self.config["last_epoch"])
+
+    def __deepcopy__(self, memo: dict) -> "LRSchedule":
+        """A schedule of its own: the state copied, the step's code compiled again for the
+        copy (the compiled code refers to the curve it was traced from, a plateau's
+        included)."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key not in ("step", "_lr"):
+                clone.__dict__[key] = copy.deepcopy(value, memo)
+        clone._lr = clone.schedule.scalar()
+        if "step" in self.__dict__:
+            clone.step = clone._compiled_step()  # type: ignore[method-assign]
+        return clone
 
     # The plan's parts, under the names the schedule's hooks and callers use.
     run = property(lambda self: self.plan.run, doc="the run the schedule was built for")

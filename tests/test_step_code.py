@@ -144,3 +144,40 @@ def test_a_subclass_with_its_own_step_keeps_it():
         assert len(calls) == 2 and s.last_lr == 0.2  # construction's step, then ours
     finally:
         ppocr_lr.registry._REGISTRY.pop("CountingConst", None)
+
+
+def test_a_deep_copy_is_a_schedule_of_its_own():
+    """The traced code refers to the curve it was traced from: a copy gets its own, so a
+    copied plateau's reductions stay in the copy, and a copied optimizer's momentum drive
+    drives the copy."""
+    import copy
+
+    import paddle
+
+    s = ppocr_lr.build_lr_scheduler(
+        {"name": "ReduceOnPlateau", "learning_rate": 0.1, "patience": 0, "factor": 0.5}, 2, 10
+    )
+    c = copy.deepcopy(s)
+    c.report(1.0)
+    c.report(2.0)  # halved in the copy
+    c.step()
+    assert (c.last_lr, c.lr_at(3)) == (0.05, 0.05) and (s.last_lr, s.lr_at(3)) == (0.1, 0.1)
+    cosine = ppocr_lr.build_lr_scheduler(
+        {"name": "Cosine", "learning_rate": 0.1, "warmup_epoch": 1}, 3, 10
+    )
+    twin = copy.deepcopy(cosine)
+    for _ in range(25):
+        cosine.step()
+        twin.step()
+        assert twin.last_lr == cosine.last_lr
+    model = paddle.nn.Linear(2, 2)
+    optimizer, lr = ppocr_lr.build_optimizer(
+        {"name": "Adam", "lr": {"name": "OneCycle", "max_lr": 0.01, "cycle_momentum": True}},
+        2,
+        10,
+        model,
+    )
+    other = copy.deepcopy(optimizer)
+    for _ in range(5):
+        other._learning_rate.step()
+    assert other._beta1 == lr.momentum_at(5) and optimizer._beta1 == lr.momentum_at(0)
