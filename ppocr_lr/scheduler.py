@@ -133,6 +133,14 @@ class LRSchedule(LRScheduler):
             self.step = self._compiled_step()  # type: ignore[method-assign]  # this schedule's
         LRScheduler.__init__(self, learning_rate=self.peak_lr, last_epoch=self.config["last_epoch"])
 
+    def __copy__(self) -> "LRSchedule":
+        """A shallow copy (the plan shared) whose ``step()`` steps the copy."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        if "step" in self.__dict__:
+            clone.step = MethodType(self.__dict__["step"].__func__, clone)  # type: ignore[method-assign]
+        return clone
+
     def __deepcopy__(self, memo: dict) -> "LRSchedule":
         """A schedule of its own: the state copied, the step's code compiled again for the
         copy (the compiled code refers to the curve it was traced from, a plateau's

@@ -181,3 +181,13 @@ def test_a_deep_copy_is_a_schedule_of_its_own():
     for _ in range(5):
         other._learning_rate.step()
     assert other._beta1 == lr.momentum_at(5) and optimizer._beta1 == lr.momentum_at(0)
+
+
+def test_a_shallow_copy_steps_itself():
+    import copy
+
+    s = ppocr_lr.build_lr_scheduler({"name": "Cosine", "learning_rate": 0.1}, 3, 10)
+    c = copy.copy(s)
+    c.step()
+    c.step()
+    assert (c.last_epoch, s.last_epoch) == (2, 0) and c.last_lr == s.lr_at(2)
