@@ -21,9 +21,10 @@ its ``learning_rate`` and saves its state in ``optimizer.state_dict()``.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from types import MethodType, SimpleNamespace
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 from paddle.optimizer.lr import LRScheduler
@@ -31,7 +32,6 @@ from paddle.optimizer.lr import LRScheduler
 from . import functions as F
 from . import stateful, step_code
 from .errors import ConfigValueError
-from .messages import notice
 from .params import MAX_STEPS, Param, RunLength
 from .plan import RUN_KEYS, WARMUP_PARAMS, all_params, is_rate, resolve
 
@@ -127,7 +127,6 @@ class LRSchedule(LRScheduler):
     def _setup(self, run: RunLength, config: Mapping[str, Any], path: str, strict: bool):
         #: The schedule resolved (:class:`ppocr_lr.plan.Plan`): values, sources, curve.
         self.plan = resolve(self, config, run, path, strict)
-        self._lr = self.schedule.scalar()
         self._momentum_drive: stateful.MomentumDrive | None = None
         if type(self).step is LRSchedule.step:  # a subclass with its own step() keeps it
             self.step = self._compiled_step()  # type: ignore[method-assign]  # this schedule's
@@ -148,12 +147,17 @@ class LRSchedule(LRScheduler):
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
         for key, value in self.__dict__.items():
-            if key not in ("step", "_lr"):
+            if key not in ("step", "_lr"):  # code traced from the original's curve
                 clone.__dict__[key] = copy.deepcopy(value, memo)
-        clone._lr = clone.schedule.scalar()
         if "step" in self.__dict__:
             clone.step = clone._compiled_step()  # type: ignore[method-assign]
         return clone
+
+    @functools.cached_property
+    def _lr(self) -> Callable[[int], float]:
+        """The curve at one step, traced (what ``lr_at`` calls): compiled on first use, as
+        a schedule stepped by its own ``step()`` may never need it."""
+        return self.schedule.scalar()
 
     # The plan's parts, under the names the schedule's hooks and callers use.
     run = property(lambda self: self.plan.run, doc="the run the schedule was built for")
@@ -175,7 +179,7 @@ class LRSchedule(LRScheduler):
 
     def notice(self, path: str, problem: str, hint: str = "", outcome: str = "") -> None:
         """A notice about this schedule (an error in strict mode)."""
-        notice(path, problem, hint, outcome=outcome, strict=self.strict)
+        self.plan.notice(path, problem, hint, outcome)
 
     def warmup(self, p: SimpleNamespace) -> tuple[int, float]:
         """The warm-up's length in steps and its first learning rate (the keys
