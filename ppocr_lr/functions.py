@@ -609,7 +609,8 @@ class CyclicCurve(Schedule):
 # --------------------------------------------------------------------------- combinators
 
 
-#: A Switch with more parts is called as it is from traced code (one ``if`` level a part).
+#: A Switch with more parts is called as it is from traced code: a chain of comparisons
+#: grows with the parts, its ``bisect`` does not.
 _MOST_PARTS_TRACED = 32
 
 
@@ -635,27 +636,28 @@ class Switch(Schedule):
         return self.parts[i](t - self.offsets[i])
 
     def emit(self, code: step_code.Code, t):
-        """An ``if``/``else`` per boundary, each branch computing only its own part."""
+        """An ``if``/``elif``/``else`` chain on the boundaries, each branch computing only
+        its own part."""
         if any(b < a for a, b in zip(self.boundaries, self.boundaries[1:])):
             raise step_code.Untraceable("unsorted boundaries")
         if len(self.parts) > _MOST_PARTS_TRACED:
-            raise step_code.Untraceable("too many parts to nest")
-        result = code.fresh()
+            raise step_code.Untraceable("too many parts for a chain")
 
-        def part(i: int) -> None:
+        def on_its_clock(i: int):
             offset = self.offsets[i]
-            value = step_code.emit(self.parts[i], code, t - offset if offset else t)
-            code.line(f"{result.name} = {code.value(value)}")
+            return step_code.emit(self.parts[i], code, t - offset if offset else t)
 
-        def from_part(i: int) -> None:
-            if i == len(self.parts) - 1:
-                return part(i)
-            with code.block(f"if {code.value(t)} < {code.value(self.boundaries[i])}:"):
-                part(i)
-            with code.block("else:"):
-                from_part(i + 1)
-
-        from_part(0)
+        if len(self.parts) == 1:
+            return on_its_clock(0)
+        result = code.fresh()
+        for i in range(len(self.parts)):
+            if i == len(self.boundaries):
+                header = "else:"
+            else:
+                keyword, edge = "elif" if i else "if", code.value(self.boundaries[i])
+                header = f"{keyword} {code.value(t)} < {edge}:"
+            with code.block(header):
+                code.line(f"{result.name} = {code.value(on_its_clock(i))}")
         return result
 
     def array(self, t: np.ndarray) -> np.ndarray:
