@@ -245,7 +245,7 @@ class Trainer:
         with self.timings.measure("step"):
             logits = self.model(images)
             loss = self.loss_fn(logits, labels, lengths)
-            self.stop_at_a_non_finite(loss)
+            loss_value = self.finite_loss(loss)
             loss.backward()
             self.optimizer.step()
             self.optimizer.clear_grad()
@@ -260,7 +260,7 @@ class Trainer:
             "global_step": self.global_step,
             "epoch": self.epoch,
             "lr": lr_value,
-            "loss": float(loss),
+            "loss": loss_value,
         }
         if self.g["cal_metric_during_train"]:
             predictions = decode_batch(logits.numpy(), self.charset)
@@ -272,22 +272,25 @@ class Trainer:
         self.metrics.write(record)
         seconds = time.perf_counter() - started
         self.window = (self.window + [(record, seconds)])[-self.g["log_smooth_window"] :]
-        tracked = {k: record[k] for k in ("lr", "loss", "acc") if k in record}
-        tracked["samples_per_sec"] = self.batches.sampler.batch_size * self.world / seconds
-        if self.lr.drives_momentum:  # OneCycle's cycle_momentum: the optimizer's now
-            tracked["momentum"] = self.lr.momentum_at(self.global_step)
-        self.tracking.log(tracked, "TRAIN", self.global_step)
+        if self.tracking.active:
+            tracked = {k: record[k] for k in ("lr", "loss", "acc") if k in record}
+            tracked["samples_per_sec"] = self.batches.sampler.batch_size * self.world / seconds
+            if self.lr.drives_momentum:  # OneCycle's cycle_momentum: the optimizer's now
+                tracked["momentum"] = self.lr.momentum_at(self.global_step)
+            self.tracking.log(tracked, "TRAIN", self.global_step)
         return record
 
-    def stop_at_a_non_finite(self, loss) -> None:
-        """Stop before a NaN or infinite loss reaches the weights (on every rank at once:
-        the loss is summed over the ranks), with the step and the rate it was taken at."""
-        value = loss.detach().astype("float64")
+    def finite_loss(self, loss) -> float:
+        """This rank's loss as a float; a NaN or infinite loss stops the run before it
+        reaches the weights (on every rank at once: the loss is summed over the ranks),
+        with the step and the rate it was taken at."""
+        value = total = float(loss)
         if self.world > 1:
-            value = value.clone()
-            dist.all_reduce(value)
-        if math.isfinite(float(value)):
-            return
+            shared = paddle.to_tensor([value], dtype="float64")
+            dist.all_reduce(shared)
+            total = float(shared.numpy()[0])
+        if math.isfinite(total):
+            return value
         latest = os.path.join(self.save_dir, "latest")
         kept = (
             f"the last good checkpoint is {latest} (epoch {self.epoch - 1})"
@@ -295,7 +298,7 @@ class Trainer:
             else "no checkpoint was written yet"
         )
         raise NonFiniteLoss(
-            f"the loss is {float(loss)} at global step {self.global_step + 1} (epoch "
+            f"the loss is {value} at global step {self.global_step + 1} (epoch "
             f"{self.epoch}, lr {self.optimizer.get_lr():.6g}); training stopped before it "
             f"reached the weights, and {kept}"
         )

@@ -37,6 +37,11 @@ class Tracking:
         if g.get("use_tensorboard"):
             self.writers.append(TensorBoardWriter(os.path.join(save_dir, "tensorboard")))
 
+    @property
+    def active(self) -> bool:
+        """Whether anything is tracked (the trainer gathers a step's metrics only then)."""
+        return bool(self.writers)
+
     def log(self, metrics: Mapping[str, float], prefix: str, step: int) -> None:
         """``<prefix lowercased>/<key>`` for every metric, at ``step``."""
         named = {f"{prefix.lower()}/{key}": float(value) for key, value in metrics.items()}
