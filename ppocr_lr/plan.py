@@ -28,7 +28,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import ConfigValueError
-from .messages import notice
+from .messages import collecting, notice
 from .params import (
     MAX_LR,
     MAX_STEPS,
@@ -228,9 +228,13 @@ def resolve(
     )
     _check_warmup_keys(plan, cls)
     decay_run = plan.total_steps - (warmup_steps if values["decay_ends_at_last_step"] else 0)
-    if decay_run != plan.total_steps:
-        _check_the_decay_moves(schedule, p, decay_run, plan)  # before: hooks keep state
+    # built first: the hooks keep state (a plateau, the phases), and the real build's wins
+    full_length = (
+        _trial_decay(schedule, p, plan.total_steps) if decay_run != plan.total_steps else None
+    )
     decay = schedule.decay(p, decay_run)
+    if full_length is not None:
+        _check_the_decay_moves(full_length, decay, plan)
     if values["by_epoch"]:
         decay = F.EpochClock(decay, plan.run.step_each_epoch)
     plan = schedule.plan = dataclasses.replace(  # the peak hook reads the decay as written
@@ -357,19 +361,24 @@ def _scaled_rates(params, values, written, factor: float, path: str) -> dict:
     return scaled
 
 
-def _check_the_decay_moves(schedule, p, decay_run: int, plan: Plan) -> None:
+def _trial_decay(schedule, p, run_steps: int) -> F.Schedule | None:
+    """The decay built for ``run_steps``, its notices unsaid (the real build says them),
+    or None when it cannot be built (the real build says why)."""
+    try:
+        with collecting():
+            return schedule.decay(p, run_steps)
+    except Exception:  # noqa: BLE001 - the real build says what is wrong
+        return None
+
+
+def _check_the_decay_moves(full_length: F.Schedule, decay: F.Schedule, plan: Plan) -> None:
     """``decay_ends_at_last_step: true`` shortens the decay by the warm-up; say so when
     this schedule's decay does not depend on the run's length (Step, Cyclic, a plateau, a
     cycle length written out), so the key changes nothing."""
-    from . import messages  # the notices of this trial build are the real build's too
-
+    steps = np.unique(np.linspace(0, plan.total_steps, 257).astype(np.int64))
     try:
-        with messages.collecting():
-            full = schedule.decay(p, plan.total_steps)
-            short = schedule.decay(p, decay_run)
-            steps = np.unique(np.linspace(0, plan.total_steps, 257).astype(np.int64))
-            same = np.array_equal(full.array(steps), short.array(steps))
-    except Exception:  # noqa: BLE001 - the real build says what is wrong
+        same = np.array_equal(full_length.array(steps), decay.array(steps))
+    except Exception:  # noqa: BLE001 - a rate that cannot be computed is refused later
         return
     if same:
         key = plan.keys_written.get("decay_ends_at_last_step", "decay_ends_at_last_step")
