@@ -14,11 +14,10 @@ import dataclasses
 import math
 from typing import ClassVar, Mapping
 
-import numpy as np
 
 from . import functions as F
 from . import stateful
-from .errors import ConfigValueError
+from .errors import ConfigValueError, shown
 from .params import (
     LEARNING_RATE,
     POSITIVE,
@@ -34,6 +33,7 @@ from .params import (
     StepBoundaries,
     Steps,
     duration,
+    one_number,
 )
 from .registry import register_scheduler, scheduler_class
 from .scheduler import LRSchedule
@@ -528,19 +528,15 @@ class ReduceOnPlateau(LRSchedule):
 
 def _metric_value(metric) -> float:
     """A reported metric as a float: a number, a numpy scalar, or a one-element array or
-    tensor."""
-    from paddle import Tensor
-
+    tensor, finite."""
     try:
-        value = metric.numpy() if isinstance(metric, Tensor) else metric
-        array = np.asarray(value, dtype=np.float64)
-    except OverflowError:
-        raise ValueError(f"the reported metric {metric!r} is beyond float range") from None
-    except (TypeError, ValueError):
-        raise TypeError(f"a reported metric must be a number, got {metric!r}") from None
-    if array.size != 1 or isinstance(metric, bool):
-        raise TypeError(f"a reported metric must be one number, got {metric!r}")
-    value = float(array.reshape(()))
+        value = one_number(metric)
+    except TypeError as err:
+        raise TypeError(
+            f"a reported metric must be one number, got {shown(metric)} ({err})"
+        ) from None
+    except ValueError as err:
+        raise ValueError(f"the reported metric {shown(metric)} is {err}") from None
     if not math.isfinite(value):  # inf would stay the best for good; NaN is never better
         raise ValueError(f"the reported metric is {value}; expected a finite number")
     return value

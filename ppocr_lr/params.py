@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from .errors import ConfigTypeError, ConfigValueError, did_you_mean, shown
 from .messages import notice, strict_from_env
 
@@ -132,6 +134,28 @@ def read_number(value: Any, path: str, expected: str) -> float:
     if not math.isfinite(number):
         raise ConfigValueError(path, f"got {value!r}; expected {expected} (a finite number)")
     return number
+
+
+def one_number(value: Any) -> float:
+    """A number handed in at run time (a metric, a loss): a Python or numpy number, or a
+    one-element array or Paddle tensor, as a float.  ``TypeError`` saying why it is not
+    one number; ``ValueError`` for a number beyond float range."""
+    from paddle import Tensor
+
+    if isinstance(value, bool):
+        raise TypeError("a boolean")
+    try:
+        array = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError):  # a ragged list
+        raise TypeError("not a number") from None
+    if array.size != 1:
+        raise TypeError(f"{array.size} values")
+    try:
+        return float(array.reshape(()))
+    except OverflowError:  # an int of 400 digits
+        raise ValueError("a number beyond float range") from None
+    except (TypeError, ValueError):  # a string, None
+        raise TypeError("not a number") from None
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ import numpy as np
 import paddle
 
 from .errors import ConfigTypeError, ConfigValueError
+from .params import one_number
 
 RULES = ("floor", "midpoint", "minimum/10", "steepest")
 # The floor rule: the share of the way from the end of the descent to the edge (log scale).
@@ -530,26 +531,14 @@ def _risen(value: float, lowest: float, start: float, factor: float, spread: flo
 def _loss_value(returned: Any) -> float:
     """What ``train_step`` returned, as one float (a number, or a one-element array or
     tensor); anything else is an error naming ``train_step``."""
-
-    def refuse(why: str):
+    try:
+        return one_number(returned)
+    except (TypeError, ValueError) as err:
         text = " ".join(repr(returned).split())  # one line, even for an array's repr
         shown = text if len(text) < 80 else text[:77] + "..."
-        return ConfigTypeError("train_step", f"returned {shown}: {why}; expected the step's loss")
-
-    if isinstance(returned, bool):
-        raise refuse("a boolean")
-    try:
-        array = np.asarray(returned.numpy() if isinstance(returned, paddle.Tensor) else returned)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise refuse(str(err)) from None
-    if array.size != 1:
-        raise refuse(f"{array.size} values")
-    try:
-        return float(array.reshape(()))
-    except OverflowError:
-        raise refuse("a number beyond float range") from None
-    except (TypeError, ValueError):
-        raise refuse("not a number") from None
+        raise ConfigTypeError(
+            "train_step", f"returned {shown}: {err}; expected the step's loss"
+        ) from None
 
 
 def centred_average(values: np.ndarray, half_width: int) -> np.ndarray:
